@@ -67,10 +67,10 @@ def test_slider_moves_update_the_state_and_the_image():
     explorer = RotationExplorer(head_dim=64)
     view = explorer.widget
     sliders = {s.description: s for s in view.children if hasattr(s, "description")}
-    before = explorer._image.value
+    before = explorer._png_view.value
     sliders["position m"].value = 1234
     assert explorer.state["position"] == 1234
-    assert explorer._image.value != before
+    assert explorer._png_view.value != before
     explorer.update(pair=7)
     assert sliders["pair i"].value == 7  # code and sliders stay in step
     explorer.update(head_dim=16)
@@ -204,6 +204,6 @@ def test_twin_config_carries_the_state():
 def test_update_with_no_change_does_not_redraw():
     explorer = RotationExplorer()
     explorer.widget
-    image = explorer._image.value
+    image = explorer._png_view.value
     explorer.update(position=0)
-    assert explorer._image.value is image
+    assert explorer._png_view.value is image

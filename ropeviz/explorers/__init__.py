@@ -4,11 +4,22 @@ Each explorer is one call in a notebook; display it as a cell's last expression.
 :mod:`ropeviz.explorers._base` for the contract every explorer keeps.
 
 * :class:`RotationExplorer`: one pair as a rotating arrow and all pairs as clock faces.
+* :class:`SinusoidalExplorer`: the sinusoidal table; PE(p) -> PE(p+k) is a rotation by k theta_i.
+* :class:`BinarySinusoidalExplorer`: the bits of p jump; a smooth code of the same periods glides.
 * :class:`RelativeExplorer`: query and key positions; the score depends only on m - n.
 """
 
 from ._base import Control, Explorer
+from .binary import BinarySinusoidalExplorer
 from .relative import RelativeExplorer
 from .rotation import RotationExplorer
+from .sinusoidal import SinusoidalExplorer
 
-__all__ = ["Control", "Explorer", "RelativeExplorer", "RotationExplorer"]
+__all__ = [
+    "BinarySinusoidalExplorer",
+    "Control",
+    "Explorer",
+    "RelativeExplorer",
+    "RotationExplorer",
+    "SinusoidalExplorer",
+]

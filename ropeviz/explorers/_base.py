@@ -98,7 +98,7 @@ class Explorer:
         self._background = None
         self._widget = None
         self._sliders: dict[str, Any] = {}
-        self._image = None
+        self._png_view = None
         self._readout = None
         self._syncing = False
         self.state = dict(state)
@@ -196,8 +196,8 @@ class Explorer:
             canvas.restore_region(self._background)
         for artist in self._moving:
             artist.axes.draw_artist(artist) if artist.axes else self.figure.draw_artist(artist)
-        if self._image is not None:
-            self._image.value = self.png()
+        if self._png_view is not None:
+            self._png_view.value = self.png()
             self._readout.value = self._readout_html()
 
     def _readout_html(self) -> str:
@@ -237,10 +237,10 @@ class Explorer:
                 slider.observe(self._on_slider, names="value")
                 self._sliders[control.name] = slider
                 rows.append(slider)
-            self._image = widgets.Image(value=self.png(), format="png",
+            self._png_view = widgets.Image(value=self.png(), format="png",
                                         layout=widgets.Layout(max_width="100%"))
             self._readout = widgets.HTML(self._readout_html())
-            self._widget = widgets.VBox([*rows, self._readout, self._image])
+            self._widget = widgets.VBox([*rows, self._readout, self._png_view])
         return self._widget
 
     @staticmethod
