@@ -18,7 +18,7 @@ function draw(ctx) {
     return Math.sqrt(total);
   };
   const offset = (k) => (L - 1 - k) * D.spacing;
-  const code = panel(A.code), steps = panel(A.jump), waves = panel(A.waves);
+  const code = ropeviz.panel(A.code), steps = ropeviz.panel(A.jump), waves = ropeviz.panel(A.waves);
   const wx = p % W;  // the waves repeat every 2^L positions, and 2^L divides W
 
   if (!ctx.cache.dynamic) {
@@ -90,50 +90,14 @@ function draw(ctx) {
     return points.map(([x, y], n) => (n ? "L" : "M") + P.x(x).toFixed(2) + " " + P.y(y).toFixed(2)).join("");
   }
 
-  // An axes of the live figure mapped into the 900 x 420 viewBox (figure fractions -> units).
-  function panel(f) {
-    const [l, bottom, w, h] = f.rect;
-    const x0 = l * 900, y0 = (1 - bottom - h) * 420, Wd = w * 900, H = h * 420;
-    return {
-      f: f, x0: x0, y0: y0, w: Wd, h: H,
-      x: (v) => x0 + (Wd * (v - f.xlim[0])) / (f.xlim[1] - f.xlim[0]),
-      y: (v) => y0 + (H * (f.ylim[1] - v)) / (f.ylim[1] - f.ylim[0]),
-    };
-  }
-
-  // Spines, ticks with matplotlib's labels, axis labels and a (two-line) title.
-  function frame(svg, P, opts) {
-    const tick = "font-size:11px;fill:#222";
-    const g = el(svg, "g", { class: "axes" });
-    el(g, "rect", { x: P.x0, y: P.y0, width: P.w, height: P.h, fill: "none", stroke: "#222", "stroke-width": 0.9 });
-    for (const [v, label] of P.f.xticks) {
-      const x = P.x(v);
-      el(g, "line", { x1: x, x2: x, y1: P.y0 + P.h, y2: P.y0 + P.h + 4.5, stroke: "#222" });
-      ropeviz.text(g, x, P.y0 + P.h + 16, label, { "text-anchor": "middle", style: tick });
-    }
-    for (const [v, label] of P.f.yticks) {
-      const y = P.y(v);
-      el(g, "line", { x1: P.x0, x2: P.x0 - 4.5, y1: y, y2: y, stroke: "#222" });
-      ropeviz.text(g, P.x0 - 7, y + 4, label, { "text-anchor": "end", style: tick });
-    }
-    if (opts.xlabel) ropeviz.text(g, P.x0 + P.w / 2, P.y0 + P.h + 32, opts.xlabel, { "text-anchor": "middle" });
-    if (opts.ylabel) {
-      const x = P.x0 - (opts.ylabelGap || 40), y = P.y0 + P.h / 2;
-      ropeviz.text(g, x, y, opts.ylabel, { "text-anchor": "middle", transform: "rotate(-90 " + x + " " + y + ")", style: opts.ylabelStyle || "" });
-    }
-    const left = opts.titleAlign === "left";
-    (opts.title || []).forEach((text, n, all) => ropeviz.text(g, left ? P.x0 : P.x0 + P.w / 2,
-      P.y0 - 9 - 18 * (all.length - 1 - n), text, { "text-anchor": left ? "start" : "middle", class: "title" }));
-    return g;
-  }
 
   // Everything that does not move: frames, the step sizes, the square waves and fundamentals.
   function drawStatic(group) {
-    frame(group, code, {
+    ropeviz.frame(group, code, {
       title: ["Bits of p (filled = 1, flips from p\u22121 outlined)", "and the smooth code, pair k under bit k"],
       titleAlign: "left", xlabel: "k (least significant first)",
     });
-    frame(group, steps, { title: ["Step size from p\u22121 to p"], titleAlign: "left", xlabel: "position p",
+    ropeviz.frame(group, steps, { title: ["Step size from p\u22121 to p"], titleAlign: "left", xlabel: "position p",
       ylabel: "\u2016code(p) \u2212 code(p\u22121)\u2016", ylabelGap: 30, ylabelStyle: "font-size:12px" });
     const N = D.num_positions, flat = [];
     let stems = "";  // one path, one vertical segment per position
@@ -153,7 +117,7 @@ function draw(ctx) {
       x -= width + 36;
     }
 
-    frame(group, waves, {
+    ropeviz.frame(group, waves, {
       title: ["Lowest bits: square waves, period 2^(k+1),", "and fundamentals 1/2 \u2212 (2/\u03c0)\u00b7sin(\u03c0(p+1/2)/2^k)"],
       xlabel: D.waves_xlabel,
     });

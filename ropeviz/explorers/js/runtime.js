@@ -68,6 +68,44 @@ const ropeviz = {
     for (let k = 0; k < xs.length; k++) d += (k ? "L" : "M") + sx(xs[k]).toFixed(1) + " " + sy(ys[k]).toFixed(1);
     return ropeviz.el(parent, "path", Object.assign({ d: d, fill: "none" }, attrs || {}));
   },
+  // An axes of the live figure (see explorers/_frames.py) mapped into the 900 x 420 viewBox.
+  panel(f) {
+    const [l, bottom, w, h] = f.rect;
+    const x0 = l * 900, y0 = (1 - bottom - h) * 420, W = w * 900, H = h * 420;
+    return {
+      f: f, x0: x0, y0: y0, w: W, h: H,
+      x: (v) => x0 + (W * (v - f.xlim[0])) / (f.xlim[1] - f.xlim[0]),
+      y: (v) => y0 + (H * (f.ylim[1] - v)) / (f.ylim[1] - f.ylim[0]),
+    };
+  },
+  // Spines, ticks with matplotlib's labels, axis labels and a (multi-line) title for a panel.
+  // opts: title (array of lines), titleAlign ("left"), xlabel, ylabel, ylabelGap, ylabelStyle,
+  // yRight (ticks on the right, as on a colour bar).
+  frame(svg, P, opts) {
+    const el = ropeviz.el, tick = "font-size:11px;fill:#222";
+    const g = el(svg, "g", { class: "axes" });
+    el(g, "rect", { x: P.x0, y: P.y0, width: P.w, height: P.h, fill: "none", stroke: "#222", "stroke-width": 0.9 });
+    for (const [v, label] of P.f.xticks) {
+      const x = P.x(v);
+      el(g, "line", { x1: x, x2: x, y1: P.y0 + P.h, y2: P.y0 + P.h + 4.5, stroke: "#222" });
+      ropeviz.text(g, x, P.y0 + P.h + 16, label, { "text-anchor": "middle", style: tick });
+    }
+    const right = opts.yRight;
+    for (const [v, label] of P.f.yticks) {
+      const y = P.y(v), x = right ? P.x0 + P.w : P.x0;
+      el(g, "line", { x1: x, x2: x + (right ? 4.5 : -4.5), y1: y, y2: y, stroke: "#222" });
+      ropeviz.text(g, x + (right ? 7 : -7), y + 4, label, { "text-anchor": right ? "start" : "end", style: tick });
+    }
+    if (opts.xlabel) ropeviz.text(g, P.x0 + P.w / 2, P.y0 + P.h + 33, opts.xlabel, { "text-anchor": "middle" });
+    if (opts.ylabel) {
+      const x = P.x0 - (opts.ylabelGap || 40), y = P.y0 + P.h / 2;
+      ropeviz.text(g, x, y, opts.ylabel, { "text-anchor": "middle", transform: "rotate(-90 " + x + " " + y + ")", style: opts.ylabelStyle || "" });
+    }
+    const left = opts.titleAlign === "left";
+    (opts.title || []).forEach((text, n, all) => ropeviz.text(g, left ? P.x0 : P.x0 + P.w / 2,
+      P.y0 - 9 - 18 * (all.length - 1 - n), text, { "text-anchor": left ? "start" : "middle", class: "title" }));
+    return g;
+  },
   start(root, draw) {
     const config = JSON.parse(root.querySelector("script.ropeviz-config").textContent);
     const svg = root.querySelector("svg.ropeviz-canvas");

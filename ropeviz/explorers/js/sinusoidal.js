@@ -8,7 +8,7 @@ function draw(ctx) {
   ctx.setMax("position", N - 1 - s.offset);  // p + k stays inside the table
   const p = s.position, k = s.offset, i = s.pair;
   const theta = Math.pow(D.base, -2 * i / d);
-  const table = panel(A.table), circle = panel(A.circle);
+  const table = ropeviz.panel(A.table), circle = ropeviz.panel(A.circle);
   if (!ctx.cache.dynamic) ctx.cache.dynamic = drawStatic(ctx.svg, D, table, circle);
   const g = ctx.cache.dynamic;
   while (g.lastChild) g.removeChild(g.lastChild);
@@ -59,42 +59,6 @@ function draw(ctx) {
   return { theta: theta, turn: turn, phase_p: start, phase_pk: end, readout: lines.join("\n") };
 
   // -- helpers (hoisted) -------------------------------------------------------------------
-  // An axes of the live figure mapped into the 900 x 420 viewBox (figure fractions -> units).
-  function panel(f) {
-    const [l, b, w, h] = f.rect;
-    const x0 = l * 900, y0 = (1 - b - h) * 420, W = w * 900, H = h * 420;
-    return {
-      f: f, x0: x0, y0: y0, w: W, h: H,
-      x: (v) => x0 + (W * (v - f.xlim[0])) / (f.xlim[1] - f.xlim[0]),
-      y: (v) => y0 + (H * (f.ylim[1] - v)) / (f.ylim[1] - f.ylim[0]),
-    };
-  }
-
-  // Spines, ticks with matplotlib's labels, axis labels and a (two-line) title.
-  function frame(svg, P, opts) {
-    const tick = "font-size:11px;fill:#222";
-    const g = el(svg, "g", { class: "axes" });
-    el(g, "rect", { x: P.x0, y: P.y0, width: P.w, height: P.h, fill: "none", stroke: "#222", "stroke-width": 0.9 });
-    for (const [v, label] of P.f.xticks) {
-      const x = P.x(v);
-      el(g, "line", { x1: x, x2: x, y1: P.y0 + P.h, y2: P.y0 + P.h + 4.5, stroke: "#222" });
-      ropeviz.text(g, x, P.y0 + P.h + 16, label, { "text-anchor": "middle", style: tick });
-    }
-    const right = opts.yRight;
-    for (const [v, label] of P.f.yticks) {
-      const y = P.y(v), x = right ? P.x0 + P.w : P.x0;
-      el(g, "line", { x1: x, x2: x + (right ? 4.5 : -4.5), y1: y, y2: y, stroke: "#222" });
-      ropeviz.text(g, x + (right ? 7 : -7), y + 4, label, { "text-anchor": right ? "start" : "end", style: tick });
-    }
-    if (opts.xlabel) ropeviz.text(g, P.x0 + P.w / 2, P.y0 + P.h + 34, opts.xlabel, { "text-anchor": "middle" });
-    if (opts.ylabel) {
-      const x = P.x0 - (opts.ylabelGap || 40), y = P.y0 + P.h / 2;
-      ropeviz.text(g, x, y, opts.ylabel, { "text-anchor": "middle", transform: "rotate(-90 " + x + " " + y + ")" });
-    }
-    (opts.title || []).forEach((line, n, all) => ropeviz.text(g, P.x0 + P.w / 2, P.y0 - 9 - 18 * (all.length - 1 - n), line,
-      { "text-anchor": "middle", class: "title" }));
-    return g;
-  }
 
   // A canvas painted pixel by pixel with the colour table, as a PNG data URL.
   function picture(width, height, value) {
@@ -119,20 +83,20 @@ function draw(ctx) {
     const heat = picture(d, N, (row, col) => (col % 2 ? Math.cos : Math.sin)(row * thetas[col >> 1]));
     const crisp = { preserveAspectRatio: "none", "image-rendering": "pixelated", style: "image-rendering:pixelated" };
     el(svg, "image", Object.assign({ href: heat, x: table.x0, y: table.y0, width: table.w, height: table.h, class: "heatmap" }, crisp));
-    frame(svg, table, {
+    ropeviz.frame(svg, table, {
       title: ["Sinusoidal encoding PE[p, j]", "rows p and p+k, columns of pair i"],
       xlabel: "dimension j (2i: sin, 2i+1: cos)", ylabel: "position p", ylabelGap: 36,
     });
-    const bar = panel(D.axes.colorbar);
+    const bar = ropeviz.panel(D.axes.colorbar);
     el(svg, "image", Object.assign({ href: picture(1, 256, (row) => 1 - (2 * row + 1) / 256),
       x: bar.x0, y: bar.y0, width: bar.w, height: bar.h }, crisp));
-    frame(svg, bar, { yRight: true });
+    ropeviz.frame(svg, bar, { yRight: true });
 
     const R = circle.x(1) - circle.x(0), cx = circle.x(0), cy = circle.y(0);
     el(svg, "line", { x1: circle.x0, x2: circle.x0 + circle.w, y1: cy, y2: cy, stroke: "#ccc" });
     el(svg, "line", { x1: cx, x2: cx, y1: circle.y0, y2: circle.y0 + circle.h, stroke: "#ccc" });
     el(svg, "circle", { cx: cx, cy: cy, r: R, fill: "none", stroke: "#999" });
-    frame(svg, circle, {
+    ropeviz.frame(svg, circle, {
       title: ["Pair i: PE(p) \u2192 PE(p+k) turns by k\u00b7\u03b8_i",
         "(clockwise as p grows; same angle for all p)"],
       xlabel: "PE[p, 2i] = sin(p\u00b7\u03b8_i)", ylabel: "PE[p, 2i+1] = cos(p\u00b7\u03b8_i)",
