@@ -113,6 +113,11 @@ class TestChapter:
             meta = cell["metadata"].get("mystnb", {})
             assert meta.get("figure", {}).get("caption"), f"no caption: {source(cell)[:80]}"
             assert meta.get("image", {}).get("alt"), f"no alt text: {source(cell)[:80]}"
+            tags = cell["metadata"].get("tags", [])
+            assert {"hide-input", "hide-cell", "remove-input"} & set(tags), (
+                f"code that only draws is folded in the book (tag it hide-input): "
+                f"{source(cell)[:80]}"
+            )
 
     def test_exercises_have_hidden_solutions(self, path):
         markdown = "\n".join(
