@@ -220,7 +220,7 @@ class Explorer:
             limits = self._limits()
             rows = []
             for control in self.controls:
-                style = {"description_width": "initial"}
+                style = {"description_width": "7em"}
                 layout = widgets.Layout(width="420px")
                 if control.options is not None:
                     slider = widgets.SelectionSlider(
