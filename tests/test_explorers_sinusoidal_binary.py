@@ -287,6 +287,35 @@ def test_smooth_jump_is_the_same_at_every_step(base):
                                          for p in range(1, 256)])
 
 
+def test_smooth_step_is_uniform_not_small(binary):
+    # The readout says "the same length", not "small": for 8 bits the smooth step (2.606) is
+    # longer than the bits' step at all but 3 of the 255 steps (into 64, 128 and 192).
+    e = binary
+    smooth = e.smooth_jump(1)
+    assert smooth == pytest.approx(2.606, abs=5e-4)
+    bit_steps = np.array([math.sqrt(len(e.flipped(p))) for p in range(1, 256)])
+    assert np.flatnonzero(bit_steps >= smooth).tolist() == [63, 127, 191]
+    e.update(position=32)
+    assert "(the same length at every step)" in e.readout()
+    assert "small" not in e.readout()
+
+
+@pytest.mark.parametrize("p", [0, 1, 2, 77, 255])
+def test_fastest_smooth_pair_only_alternates(binary, p):
+    # Pair 0 has the period 2 of bit 0: sampled once per token its sine is 0 and its cosine
+    # alternates between 1 and -1, as the readout says.
+    code = binary.smooth_code(p)
+    assert code[0] == pytest.approx(0.0, abs=1e-12)
+    assert code[1] == pytest.approx((-1) ** p, abs=1e-12)
+    binary.update(position=p)
+    assert "pair 0 (period 2) only alternates: sin = 0, cos = \u00b11" in binary.readout()
+
+
+def test_readout_with_a_base_has_no_pair_zero_note():
+    e = BinarySinusoidalExplorer(bits=8, base=10_000.0, position=5)
+    assert "only alternates" not in e.readout()
+
+
 @pytest.mark.parametrize("p", [0, 3, 63, 64, 100, 255])
 def test_markers_sit_at_p(binary, p):
     e = binary

@@ -11,9 +11,14 @@ a sinusoid of the same period (the best-fitting sinusoid to the bits at the inte
 same phase, with amplitude :math:`2 / (2^{k+1} \sin(\pi / 2^{k+1}))` instead of :math:`2/\pi`).
 Because :math:`f_k(p)` is a fixed combination of :math:`\sin(p\,\theta_k)` and
 :math:`\cos(p\,\theta_k)` with :math:`\theta_k = \pi / 2^k`, the smooth code of this explorer
-keeps, for every bit, that (sin, cos) pair: the sinusoidal code with the bits' periods. (With a
-``base``, it is instead the book's sinusoidal code :func:`ropeviz.sinusoidal_encoding` of width
-``2 * bits``.)
+keeps, for every bit, that (sin, cos) pair: the sinusoidal code with the bits' periods. It is
+not the fundamentals themselves (those are drawn in the wave panel), and it is not smooth at
+the fastest pair: with period 2, :math:`\theta_0 = \pi`, sampled once per token, its sine is 0
+and its cosine alternates between 1 and -1. What it gains over the bits is uniformity: every
+step is the same rotation, so the step from :math:`p-1` to :math:`p` has the same length at
+every position (for 8 bits 2.606, longer than all but 3 of the bits' 255 steps: uniform, not
+small). (With a ``base``, it is instead the book's sinusoidal code
+:func:`ropeviz.sinusoidal_encoding` of width ``2 * bits``.)
 
 The explorer shows the same position three ways: the bits and the smooth code as rows of
 cells; the size of the step from :math:`p-1` to :math:`p` in both codes over every position (the
@@ -290,11 +295,12 @@ class BinarySinusoidalExplorer(Explorer):
                 f"from p\u22121 = {p - 1}: bit{'s' if len(flipped) > 1 else ''} "
                 f"{', '.join(str(k) for k in flipped)} flipped (Hamming distance {len(flipped)}),"
                 f" bit-code jump \u221a{len(flipped)} = {math.sqrt(len(flipped)):.3f}; "
-                f"smooth-code jump {self.smooth_jump():.3f} (the same at every step)"
+                f"smooth-code jump {self.smooth_jump():.3f} (the same length at every step)"
             )
         if self.base is None:
             lines.append("smooth code: (sin p\u03b8_k, cos p\u03b8_k) with \u03b8_k = \u03c0/2^k, "
-                         "the period 2^(k+1) of bit k")
+                         "the period 2^(k+1) of bit k; pair 0 (period 2) only alternates: "
+                         "sin = 0, cos = \u00b11")
         else:
             lines.append(f"smooth code: sinusoidal_encoding with dim = {2 * b}, base = "
                          f"{self.base:g}: (sin p\u03b8_k, cos p\u03b8_k), "
@@ -312,10 +318,11 @@ class BinarySinusoidalExplorer(Explorer):
             "significant first, with the bits that flipped since p-1 outlined, and below them "
             "the smooth code's sine and cosine rows coloured from blue (-1) to red (+1). Bottom "
             "left: the size of the step from p-1 to p at every position, spikes at multiples "
-            "of powers of two for the bits and a flat line for the smooth code, with a marker "
-            "at p. Right: the lowest bits as square waves of period 2^(k+1) over 64 positions "
-            "with their fundamental sinusoids 1/2 - (2/pi) sin(pi (p + 1/2) / 2^k) overlaid and "
-            "a vertical marker at p (at p mod 64 beyond 64, since these bits repeat)."
+            "of powers of two for the bits and a flat line for the smooth code, whose step has "
+            "the same length at every position, with a marker at p. Right: the lowest bits as "
+            "square waves of period 2^(k+1) over 64 positions with their fundamental sinusoids "
+            "1/2 - (2/pi) sin(pi (p + 1/2) / 2^k) overlaid and a vertical marker at p (at "
+            "p mod 64 beyond 64, since these bits repeat)."
         )
 
     # -- the static twin ---------------------------------------------------------------------

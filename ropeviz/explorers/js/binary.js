@@ -59,10 +59,11 @@ function draw(ctx) {
   } else {
     lines.push("from p\u22121 = " + (p - 1) + ": bit" + (flips.length > 1 ? "s " : " ") + flips.join(", ") +
       " flipped (Hamming distance " + flips.length + "), bit-code jump \u221a" + flips.length + " = " +
-      Math.sqrt(flips.length).toFixed(3) + "; smooth-code jump " + smooth.toFixed(3) + " (the same at every step)");
+      Math.sqrt(flips.length).toFixed(3) + "; smooth-code jump " + smooth.toFixed(3) + " (the same length at every step)");
   }
   lines.push(D.base === null
-    ? "smooth code: (sin p\u03b8_k, cos p\u03b8_k) with \u03b8_k = \u03c0/2^k, the period 2^(k+1) of bit k"
+    ? "smooth code: (sin p\u03b8_k, cos p\u03b8_k) with \u03b8_k = \u03c0/2^k, the period 2^(k+1) of bit k; " +
+      "pair 0 (period 2) only alternates: sin = 0, cos = \u00b11"
     : "smooth code: sinusoidal_encoding with dim = " + 2 * b + ", base = " + D.base_label +
       ": (sin p\u03b8_k, cos p\u03b8_k), \u03b8_k = base^(-k/" + b + ")");
   lines.push("waves: bit k (steps) and its fundamental 1/2 \u2212 (2/\u03c0)\u00b7sin(\u03c0(p+1/2)/2^k) (smooth)" +
