@@ -57,6 +57,7 @@ def available() -> dict[str, Callable[[], explorers.Explorer]]:
         "RelativeExplorer": "RelativeExplorer",
         "SinusoidalExplorer": "SinusoidalExplorer",
         "BinarySinusoidalExplorer": "BinarySinusoidalExplorer",
+        "GridExplorer": "GridExplorer",
     }
     return {label: getattr(explorers, name) for label, name in names.items()
             if hasattr(explorers, name)}

@@ -200,6 +200,153 @@ CASES = [
 ]
 
 
+# ------------------------------------------------------------------ analysis: chapters 7 and 8
+from ropeviz import (  # noqa: E402
+    attention_entropy,
+    exact_expected_logits,
+    expected_logits,
+    frequency_norms,
+    pair_norms,
+    spectral_peaks,
+    spectrum,
+)
+
+CASES += [
+    case(lambda: pair_norms(np.ones(5)), HEAD_DIM, "pair_norms-odd-last-axis"),
+    case(lambda: pair_norms(np.ones(4), "halves"), PAIRING, "pair_norms-pairing"),
+    case(lambda: pair_norms(np.ones(4, dtype=bool)), X_ARG, "pair_norms-x-bool"),
+    case(lambda: frequency_norms(np.ones((3, 4))), X_ARG, "frequency_norms-x-2d"),
+    case(lambda: frequency_norms(np.ones((2, 3, 5))), HEAD_DIM, "frequency_norms-odd-head_dim"),
+    *[
+        case(lambda r=r: expected_logits(r), DISTANCES, f"expected_logits-distances={r!r}")
+        for r in [NAN, [0.0, INF], "10"]
+    ],
+    case(lambda: expected_logits(5, kind="uniform"), r"^kind\b", "expected_logits-kind"),
+    case(lambda: expected_logits(5, samples=0), r"^samples\b", "expected_logits-samples"),
+    case(lambda: expected_logits(5, head_dim=7), HEAD_DIM, "expected_logits-head_dim"),
+    case(lambda: exact_expected_logits(NAN), DISTANCES, "exact_expected_logits-distances"),
+    case(lambda: exact_expected_logits(5, base=0.0), BASE, "exact_expected_logits-base"),
+    case(lambda: exact_expected_logits(5, kind=None), r"^kind\b", "exact_expected_logits-kind"),
+    case(lambda: spectrum(np.ones((1, 4))), X_ARG, "spectrum-x-one-position"),
+    case(lambda: spectrum(np.array([[1.0], [NAN]])), X_ARG, "spectrum-x-nan"),
+    case(lambda: spectrum(np.ones((4, 2)), axis=3), r"^axis\b", "spectrum-axis"),
+    case(lambda: spectrum(np.ones((4, 2)), window="box"), r"^window\b", "spectrum-window"),
+    case(lambda: spectral_peaks(np.ones(3), np.ones(4)), r"^amplitude\b", "spectral_peaks-shape"),
+    case(lambda: spectral_peaks([0.0, NAN], [1.0, 2.0]), r"^omega\b", "spectral_peaks-omega-nan"),
+    case(lambda: spectral_peaks(np.ones(3), np.ones(3), count=0), r"^count\b", "spectral_peaks-count"),
+    case(lambda: attention_entropy(np.array([0.2, 0.2])), r"^weights\b", "attention_entropy-sum"),
+    case(lambda: attention_entropy(np.array([1.5, -0.5])), r"^weights\b", "attention_entropy-negative"),
+    case(lambda: attention_entropy(np.float64(1.0)), r"^weights\b", "attention_entropy-scalar"),
+]
+
+
+# ------------------------------------------------------------------ rotary and layouts: chapter 6
+from ropeviz import (  # noqa: E402
+    RotaryEmbedding,
+    apply_rope_complex,
+    half_to_interleaved,
+    interleaved_to_half,
+    permute_qk_weight,
+    unpermute_qk_weight,
+)
+
+Q4 = torch.ones(1, 2, 3, 8)  # a valid (batch, heads, seq, head_dim) input
+W = np.ones((16, 5))  # W_q rows for 2 heads of head_dim 8
+
+
+def rotary(**kwargs):
+    return RotaryEmbedding(8, max_positions=4, **kwargs)
+
+
+CASES += [
+    *[case(lambda h=h: RotaryEmbedding(h), HEAD_DIM, f"RotaryEmbedding-head_dim={h!r}") for h in BAD_HEAD_DIMS],
+    *[case(lambda b=b: RotaryEmbedding(8, b), BASE, f"RotaryEmbedding-base={b!r}") for b in BAD_BASES],
+    case(lambda: rotary(pairing="halves"), PAIRING, "RotaryEmbedding-pairing"),
+    *[
+        case(lambda n=n: RotaryEmbedding(8, max_positions=n), r"^max_positions\b", f"RotaryEmbedding-max_positions={n!r}")
+        for n in [0, -1, 2.5, True, None]
+    ],
+    *[
+        case(lambda r=r: rotary(rotary_dim=r), r"^rotary_dim\b", f"RotaryEmbedding-rotary_dim={r!r}")
+        for r in [3, 0, -2, 10, 4.0, True]
+    ],
+    *[case(lambda v=v: rotary(layout=v), r"^layout\b", f"RotaryEmbedding-layout={v!r}") for v in ["BHSD", "bsd", None]],
+    case(lambda: rotary()(np.ones((1, 2, 3, 8)), Q4), r"^q\b", "RotaryEmbedding-q-numpy"),
+    case(lambda: rotary()(Q4[0], Q4), r"^q\b", "RotaryEmbedding-q-3d"),
+    case(lambda: rotary()(Q4.int(), Q4), r"^q\b", "RotaryEmbedding-q-int"),
+    case(lambda: rotary()(Q4.to(torch.complex64), Q4), r"^q\b", "RotaryEmbedding-q-complex"),
+    case(lambda: rotary()(torch.ones(1, 2, 3, 6), Q4), re.escape("q.shape[-1]"), "RotaryEmbedding-q-head_dim"),
+    case(lambda: rotary()(Q4, torch.ones(1, 2, 3, 6)), re.escape("k.shape[-1]"), "RotaryEmbedding-k-head_dim"),
+    case(lambda: rotary()(Q4, Q4.bool()), r"^k\b", "RotaryEmbedding-k-bool"),
+    case(lambda: rotary()(Q4, torch.ones(1, 2, 4, 8)), r"^k\b", "RotaryEmbedding-k-seq"),
+    case(lambda: rotary()(Q4, torch.ones(2, 2, 3, 8)), r"^k\b", "RotaryEmbedding-k-batch"),
+    case(lambda: rotary(layout="bshd")(Q4, torch.ones(1, 3, 3, 8)), r"^k\b", "RotaryEmbedding-k-seq-bshd"),
+    *[
+        case(lambda o=o: rotary()(Q4, Q4, offset=o), r"^offset\b", f"RotaryEmbedding-offset={o!r}")
+        for o in [-1, 1.5, True, None, "3", torch.tensor(1.0)]
+    ],
+    case(lambda: rotary()(Q4, Q4, positions=[0, 1, 2], offset=1), r"^offset\b", "RotaryEmbedding-offset-and-positions"),
+    *[
+        case(lambda p=p: rotary()(Q4, Q4, positions=p), POSITIONS, f"RotaryEmbedding-positions={p!r}")
+        for p in [[0, 1], [0, 1, 2, 3], [[0, 1, 2]] * 2, [0.5, 1, 2], [-1, 0, 1], [0, NAN, 2], [0, INF, 2],
+                  [True, False, True], ["0", "1", "2"], np.zeros((1, 1, 3))]
+    ],
+    case(lambda: rotary()(Q4, Q4, positions=torch.tensor([0, 1, -5])), POSITIONS, "RotaryEmbedding-positions-torch-negative"),
+    case(lambda: rotary()(Q4, Q4, inplace=1), r"^inplace\b", "RotaryEmbedding-inplace-int"),
+    case(lambda: rotary()(Q4, Q4, inplace=True), r"^inplace\b", "RotaryEmbedding-inplace-same-tensor"),
+    case(lambda: rotary().rotate(np.ones((1, 2, 3, 8))), X_ARG, "RotaryEmbedding-rotate-x-numpy"),
+    case(lambda: rotary().rotate(Q4, offset=-3), r"^offset\b", "RotaryEmbedding-rotate-offset"),
+    case(lambda: rotary().rotate(Q4, inplace="yes"), r"^inplace\b", "RotaryEmbedding-rotate-inplace"),
+    # ---------------------------------------------------------------- apply_rope_complex
+    case(lambda: apply_rope_complex(np.ones(4)), X_ARG, "apply_rope_complex-x-1d"),
+    case(lambda: apply_rope_complex(np.ones((3, 5))), X_LAST, "apply_rope_complex-x-odd-last-axis"),
+    case(lambda: apply_rope_complex(torch.ones(3, 4, dtype=torch.bool)), X_ARG, "apply_rope_complex-x-bool"),
+    case(lambda: apply_rope_complex(np.ones((3, 4), dtype=complex)), X_ARG, "apply_rope_complex-x-complex"),
+    case(lambda: apply_rope_complex([[1.0, 2.0], [1.0]]), X_ARG, "apply_rope_complex-x-ragged"),
+    *[case(lambda b=b: apply_rope_complex(X, base=b), BASE, f"apply_rope_complex-base={b!r}") for b in BAD_BASES],
+    case(lambda: apply_rope_complex(X, positions=np.arange(4)), POSITIONS, "apply_rope_complex-positions-length"),
+    case(lambda: apply_rope_complex(X, positions=[0.0, NAN, 1.0]), POSITIONS, "apply_rope_complex-positions-nan"),
+    # ---------------------------------------------------------------- layouts
+    *[
+        case(lambda f=f, x=x, i=i: f(x), pattern, f"{f.__name__}-{i}")
+        for f in (interleaved_to_half, half_to_interleaved)
+        for i, (x, pattern) in enumerate(
+            [
+                (np.ones(5), X_LAST),
+                (np.ones((2, 3)), X_LAST),
+                (np.ones((2, 0)), X_LAST),
+                (np.float64(1.0), X_ARG),
+                (np.ones(4, dtype=bool), X_ARG),
+                (np.ones(4, dtype=complex), X_ARG),
+                (torch.ones(3, dtype=torch.float32), X_LAST),
+                (torch.ones(4, dtype=torch.bool), X_ARG),
+                ([[1.0, 2.0], [1.0]], X_ARG),
+            ]
+        )
+    ],
+    *[
+        case(lambda f=f, args=args: f(*args), pattern, f"{f.__name__}-{i}")
+        for f in (permute_qk_weight, unpermute_qk_weight)
+        for i, (args, pattern) in enumerate(
+            [
+                ((W, 0, 8), r"^n_heads\b"),
+                ((W, 2.0, 8), r"^n_heads\b"),
+                ((W, True, 8), r"^n_heads\b"),
+                ((W, 2, 7), HEAD_DIM),
+                ((W, 2, 0), HEAD_DIM),
+                ((W, 2, 8.0), HEAD_DIM),
+                ((W, 3, 8), r"^weight\b"),
+                ((W, 1, 8), r"^weight\b"),
+                ((np.ones((16, 5, 2)), 2, 8), r"^weight\b"),
+                ((np.float64(1.0), 2, 8), r"^weight\b"),
+                ((W.astype(bool), 2, 8), r"^weight\b"),
+                ((torch.ones(12, 5), 2, 8), r"^weight\b"),
+            ]
+        )
+    ],
+]
+
+
 @pytest.mark.parametrize(("call", "pattern"), CASES)
 def test_bad_input_raises_value_error_naming_the_argument(call, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -224,3 +371,141 @@ def test_valid_edge_values_are_accepted():
     assert causal_mask(np.int64(2)).shape == (2, 2)
     mask = np.ones((3, 3), dtype=bool)
     np.testing.assert_allclose(attention_weights(Q, Q, mask).sum(-1), 1.0)
+
+
+# ------------------------------------------------------------------ scaling and multidim: ch. 9, 10
+from ropeviz import (  # noqa: E402
+    axial_frequencies,
+    axial_rope_2d,
+    cosine_sum,
+    min_base_for_context,
+    mixed_frequencies,
+    mixed_rope_2d,
+    mrope,
+    mrope_positions,
+    patch_positions,
+    scaled_inv_frequencies,
+    yarn_ramp,
+)
+
+
+def scaled(method="linear", head_dim=8, base=10_000.0, **params):
+    return lambda: scaled_inv_frequencies(head_dim, base, method, **params)
+
+
+XY = np.zeros((3, 2))
+THW = np.zeros((3, 3))
+SCALING_MULTIDIM_CASES = [
+    # ---------------------------------------------------------------- scaled_inv_frequencies
+    *[case(scaled(method=m, factor=2.0), r"^method\b", f"scaled_inv_frequencies-method={m!r}")
+      for m in ["pi", "YaRN", "proportional", None, 3]],
+    *[case(scaled(head_dim=h, factor=2.0), HEAD_DIM, f"scaled_inv_frequencies-head_dim={h!r}")
+      for h in [3, 0, 8.0]],
+    case(scaled("ntk", head_dim=2, factor=2.0), HEAD_DIM, "scaled_inv_frequencies-ntk-head_dim=2"),
+    *[case(scaled(base=b, factor=2.0), BASE, f"scaled_inv_frequencies-base={b!r}")
+      for b in [0.0, -1.0, NAN, INF]],
+    *[case(scaled(m, factor=f, original_length=64, seq_len=128), r"^factor\b",
+           f"scaled_inv_frequencies-{m}-factor={f!r}")
+      for m in ["dynamic"] for f in [0.0, -2.0, NAN, INF, True, "2"]],
+    *[case(scaled(m, factor=f), r"^factor\b", f"scaled_inv_frequencies-{m}-factor={f!r}")
+      for m in ["linear", "ntk"] for f in [0.0, -1.0, NAN, None]],
+    case(scaled("linear"), r"^factor\b", "scaled_inv_frequencies-linear-missing-factor"),
+    case(scaled("yarn", factor=2.0), r"^original_length\b",
+         "scaled_inv_frequencies-yarn-missing-original_length"),
+    case(scaled("dynamic", factor=2.0, original_length=64), r"^seq_len\b",
+         "scaled_inv_frequencies-dynamic-missing-seq_len"),
+    case(scaled("linear", factor=2.0, p=0.5), r"^p\b", "scaled_inv_frequencies-linear-extra-p"),
+    case(scaled("ntk", factor=2.0, beta_fast=32), r"^beta_fast\b",
+         "scaled_inv_frequencies-ntk-extra-beta_fast"),
+    *[case(scaled("yarn", factor=2.0, original_length=n), r"^original_length\b",
+           f"scaled_inv_frequencies-yarn-original_length={n!r}") for n in [0, -5, 64.0, None]],
+    *[case(scaled("dynamic", factor=2.0, original_length=64, seq_len=n), r"^seq_len\b",
+           f"scaled_inv_frequencies-dynamic-seq_len={n!r}") for n in [0, 2.5, "100"]],
+    case(scaled("yarn", factor=2.0, original_length=64, beta_fast=1.0, beta_slow=2.0),
+         r"^beta_fast\b", "scaled_inv_frequencies-yarn-beta-order"),
+    case(scaled("yarn", factor=2.0, original_length=64, beta_slow=0.0), r"^beta_slow\b",
+         "scaled_inv_frequencies-yarn-beta_slow=0"),
+    case(scaled("yarn", factor=2.0, original_length=64, attention_factor=-1.0),
+         r"^attention_factor\b", "scaled_inv_frequencies-yarn-attention_factor"),
+    case(scaled("yarn", factor=2.0, original_length=64, ramp="log"), r"^ramp\b",
+         "scaled_inv_frequencies-yarn-ramp"),
+    case(scaled("yarn", factor=2.0, original_length=64, truncate="yes"), r"^truncate\b",
+         "scaled_inv_frequencies-yarn-truncate"),
+    case(scaled("llama3", factor=8.0, original_length=64, low_freq_factor=4.0,
+                high_freq_factor=1.0), r"^high_freq_factor\b",
+         "scaled_inv_frequencies-llama3-band-order"),
+    case(scaled("llama3", factor=8.0, original_length=64, low_freq_factor=0.0),
+         r"^low_freq_factor\b", "scaled_inv_frequencies-llama3-low_freq_factor"),
+    *[case(scaled("p-rope", p=p), r"^p\b", f"scaled_inv_frequencies-p-rope-p={p!r}")
+      for p in [-0.1, 1.5, NAN, True, "0.5", None]],
+    case(scaled("p-rope", p=0.5, factor=0.0), r"^factor\b", "scaled_inv_frequencies-p-rope-factor"),
+    # ---------------------------------------------------------------- yarn_ramp, cosine_sum
+    case(lambda: yarn_ramp(7, original_length=64), HEAD_DIM, "yarn_ramp-head_dim"),
+    case(lambda: yarn_ramp(8, 1.0, original_length=64), BASE, "yarn_ramp-base=1"),
+    case(lambda: yarn_ramp(8, original_length=0), r"^original_length\b", "yarn_ramp-length"),
+    case(lambda: yarn_ramp(8, original_length=64, beta_fast=INF), r"^beta_fast\b",
+         "yarn_ramp-beta_fast"),
+    case(lambda: yarn_ramp(8, original_length=64, ramp=None), r"^ramp\b", "yarn_ramp-ramp"),
+    *[case(lambda r=r: cosine_sum(r, 8), DISTANCES, f"cosine_sum-distances={r!r}")
+      for r in [NAN, [0.0, INF], "10", True]],
+    case(lambda: cosine_sum(3, 5), HEAD_DIM, "cosine_sum-head_dim"),
+    case(lambda: cosine_sum(3, 8, -1.0), BASE, "cosine_sum-base"),
+    # ---------------------------------------------------------------- min_base_for_context
+    *[case(lambda n=n: min_base_for_context(n, 8), r"^context_length\b",
+           f"min_base_for_context-context_length={n!r}") for n in [0, -1, 100.0, True, None]],
+    case(lambda: min_base_for_context(64, 7), HEAD_DIM, "min_base_for_context-head_dim"),
+    case(lambda: min_base_for_context(64, 8, points_per_decade=0), r"^points_per_decade\b",
+         "min_base_for_context-points_per_decade"),
+    *[case(lambda b=b: min_base_for_context(64, 8, max_base=b), r"^max_base\b",
+           f"min_base_for_context-max_base={b!r}") for b in [0.5, NAN, INF, -10.0]],
+    case(lambda: min_base_for_context(4096, 128, max_base=100.0), r"^context_length\b",
+         "min_base_for_context-not-found"),
+    # ---------------------------------------------------------------- 2-D RoPE
+    *[case(lambda n=n: patch_positions(n, 3), r"^height\b", f"patch_positions-height={n!r}")
+      for n in [0, -1, 2.0]],
+    case(lambda: patch_positions(3, 0), r"^width\b", "patch_positions-width"),
+    *[case(lambda h=h: axial_frequencies(h), HEAD_DIM, f"axial_frequencies-head_dim={h!r}")
+      for h in [6, 3, 0, 8.0]],
+    case(lambda: axial_frequencies(8, NAN), BASE, "axial_frequencies-base"),
+    case(lambda: mixed_frequencies(10), HEAD_DIM, "mixed_frequencies-head_dim"),
+    case(lambda: mixed_frequencies(8, 0.0), BASE, "mixed_frequencies-base"),
+    *[case(lambda a=a: mixed_frequencies(8, 10.0, a), r"^angle\b", f"mixed_frequencies-angle={a!r}")
+      for a in [NAN, INF, "0", None]],
+    case(lambda: axial_rope_2d(np.ones(4), XY[:1]), X_ARG, "axial_rope_2d-x-1d"),
+    case(lambda: axial_rope_2d(np.ones((3, 6)), XY), r"^head_dim \(x\.shape", "axial_rope_2d-head_dim-6"),
+    case(lambda: axial_rope_2d(np.ones((3, 5)), XY), X_LAST, "axial_rope_2d-odd-last-axis"),
+    case(lambda: axial_rope_2d(np.ones((3, 4), dtype=bool), XY), X_ARG, "axial_rope_2d-x-bool"),
+    case(lambda: axial_rope_2d(X, np.zeros((3, 3))), r"^xy_positions\b", "axial_rope_2d-xy-three-axes"),
+    case(lambda: axial_rope_2d(X, np.zeros((4, 2))), r"^xy_positions\b", "axial_rope_2d-xy-wrong-seq"),
+    case(lambda: axial_rope_2d(X, np.zeros(3)), r"^xy_positions\b", "axial_rope_2d-xy-1d"),
+    case(lambda: axial_rope_2d(X, [[0, NAN]] * 3), r"^xy_positions\b", "axial_rope_2d-xy-nan"),
+    case(lambda: axial_rope_2d(X, XY, base=0.0), BASE, "axial_rope_2d-base"),
+    case(lambda: axial_rope_2d(X, XY, pairing="zigzag"), PAIRING, "axial_rope_2d-pairing"),
+    case(lambda: mixed_rope_2d(X, XY, np.ones((2, 3))), r"^frequencies\b", "mixed_rope_2d-freq-shape"),
+    case(lambda: mixed_rope_2d(X, XY, np.full((2, 2), NAN)), r"^frequencies\b", "mixed_rope_2d-freq-nan"),
+    case(lambda: mixed_rope_2d(X, np.zeros((3, 1)), np.ones((2, 2))), r"^xy_positions\b",
+         "mixed_rope_2d-xy-one-axis"),
+    case(lambda: mixed_rope_2d(np.ones((3, 4), dtype=complex), XY, np.ones((2, 2))), X_ARG,
+         "mixed_rope_2d-x-complex"),
+    case(lambda: mixed_rope_2d(X, XY, np.ones((2, 2)), pairing="half-split"), PAIRING,
+         "mixed_rope_2d-pairing"),
+    # ---------------------------------------------------------------- M-RoPE
+    *[case(lambda s=s: mrope(X, THW, s), r"^sections\b", f"mrope-sections={s!r}")
+      for s in [(1, 1), (1, 1, 1), (2, 0, 1, 0), (-1, 2, 1), (1.0, 1, 0), None, "112"]],
+    case(lambda: mrope(X, XY, (1, 1, 0)), r"^positions\b", "mrope-positions-two-axes"),
+    case(lambda: mrope(X, np.zeros((5, 3)), (1, 1, 0)), r"^positions\b", "mrope-positions-wrong-seq"),
+    case(lambda: mrope(X, np.full((3, 3), INF), (1, 1, 0)), r"^positions\b", "mrope-positions-inf"),
+    case(lambda: mrope(np.ones((3, 5)), THW, (1, 1, 0)), X_LAST, "mrope-odd-last-axis"),
+    case(lambda: mrope(X, THW, (1, 1, 0), base=NAN), BASE, "mrope-base"),
+    case(lambda: mrope(X, THW, (1, 1, 0), pairing="HALF"), PAIRING, "mrope-pairing"),
+    *[case(lambda s=s: mrope_positions(s), r"^segments\b", f"mrope_positions-segments={s!r}")
+      for s in [[], "text", None, [("text", 0)], [("audio", 3)], [("image", (2,))],
+                [("video", (2, 2))], [("image", (0, 2))], [("text",)], [("text", 2.5)]]],
+]
+CASES += SCALING_MULTIDIM_CASES
+
+
+@pytest.mark.parametrize(("call", "pattern"), SCALING_MULTIDIM_CASES)
+def test_scaling_and_multidim_bad_input_raises_value_error_naming_the_argument(call, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        call()

@@ -1,0 +1,389 @@
+r"""Context-length extension: RoPE frequency schedules stretched to longer sequences.
+
+A model trained on sequences of length :math:`L` has seen pair :math:`i` turn through the angles
+:math:`m\theta_i` for :math:`m < L` only. Every method here changes the frequencies
+:math:`\theta_i = \text{base}^{-2i/d}` (and sometimes the attention temperature) so that a
+longer sequence :math:`L' = sL` produces angles the model has seen, or nearly:
+
+* ``"linear"``: Position Interpolation (Chen et al. 2023), :math:`\theta'_i = \theta_i / s`;
+* ``"ntk"``: NTK-aware scaling (bloc97 2023), a larger base
+  :math:`b' = b\,s^{d/(d-2)}`: the fastest pair is untouched, the slowest is divided by
+  :math:`s`;
+* ``"dynamic"``: dynamic NTK (emozilla 2023), the NTK base recomputed from the current
+  sequence length (Hugging Face's formula);
+* ``"yarn"``: YaRN (Peng et al. 2024), "NTK-by-parts" (a ramp between extrapolated fast
+  pairs and interpolated slow pairs) plus an attention temperature :math:`0.1\ln s + 1`;
+* ``"llama3"``: Llama 3.1's three frequency bands (Grattafiori et al. 2024);
+* ``"p-rope"``: p-RoPE (Barbero et al. 2025; Hugging Face's ``"proportional"``): keep the
+  fastest fraction :math:`p` of the pairs and set the others' frequency to 0.
+
+:func:`scaled_inv_frequencies` returns ``(inv_freq, attention_factor)`` exactly like the
+initialisation functions of Hugging Face ``transformers``
+(``transformers.modeling_rope_utils.ROPE_INIT_FUNCTIONS``), against which the tests check it:
+``attention_factor`` multiplies both cos and sin, so the attention logits are multiplied by its
+square.
+
+:func:`min_base_for_context` is the lower bound on the base from "Base of RoPE Bounds Context
+Length" (Men et al. 2024), found by a grid search because the condition is not monotone in the
+base.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from ._checks import as_numpy, check_base, check_head_dim, check_positive_int, check_real_finite
+from .rope import inv_frequencies
+
+__all__ = [
+    "METHODS",
+    "scaled_inv_frequencies",
+    "yarn_ramp",
+    "cosine_sum",
+    "min_base_for_context",
+]
+
+METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3", "p-rope")
+"""The context-extension methods :func:`scaled_inv_frequencies` knows."""
+
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    "linear": ("factor",),
+    "ntk": ("factor",),
+    "dynamic": ("factor", "original_length", "seq_len"),
+    "yarn": ("factor", "original_length"),
+    "llama3": ("factor", "original_length"),
+    "p-rope": ("p",),
+}
+_OPTIONAL: dict[str, dict[str, Any]] = {
+    "linear": {},
+    "ntk": {},
+    "dynamic": {},
+    "yarn": {"beta_fast": 32.0, "beta_slow": 1.0, "attention_factor": None, "ramp": "index",
+             "truncate": True},
+    "llama3": {"low_freq_factor": 1.0, "high_freq_factor": 4.0},
+    "p-rope": {"factor": 1.0},
+}
+YARN_RAMPS = ("index", "ratio")
+"""How YaRN's ramp interpolates between its two boundaries (see :func:`yarn_ramp`)."""
+
+
+def _positive_number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0.0:
+        raise ValueError(f"{name} must be a finite positive number, got {value}")
+    return value
+
+
+def _params_for(method: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Check the keyword arguments of one method; return them with defaults filled in."""
+    if not isinstance(method, str) or method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    required, optional = _REQUIRED[method], _OPTIONAL[method]
+    unknown = sorted(set(params) - set(required) - set(optional))
+    if unknown:
+        allowed = list(required) + list(optional)
+        raise ValueError(
+            f"{unknown[0]} is not a parameter of method {method!r}; it takes {allowed}"
+        )
+    missing = [name for name in required if name not in params]
+    if missing:
+        raise ValueError(f"{missing[0]} is required by method {method!r}")
+    return {**optional, **params}
+
+
+def yarn_ramp(
+    head_dim: int,
+    base: float = 10_000.0,
+    *,
+    original_length: int,
+    beta_fast: float = 32.0,
+    beta_slow: float = 1.0,
+    ramp: str = "index",
+    truncate: bool = True,
+) -> np.ndarray:
+    r"""YaRN's per-pair blend :math:`\gamma_i`: 1 keeps :math:`\theta_i`, 0 divides it by s.
+
+    Pair :math:`i` turns :math:`r_i = L/\lambda_i` times within the original context
+    :math:`L` (:math:`\lambda_i = 2\pi/\theta_i`). Pairs with :math:`r_i > \beta_{fast}` (many
+    turns) are left alone (:math:`\gamma = 1`), pairs with :math:`r_i < \beta_{slow}` (less than
+    a turn) are fully interpolated (:math:`\gamma = 0`), and the pairs in between are blended.
+
+    Two shapes of the blend exist:
+
+    * ``"index"`` (default): linear in the pair index between the (fractional) pair indices
+      where :math:`r = \beta_{fast}` and :math:`r = \beta_{slow}`, widened to whole indices
+      when ``truncate`` is true. This is what the YaRN authors' code and Hugging Face
+      ``transformers`` (``_compute_yarn_parameters``) do; it is linear in :math:`\log r`.
+    * ``"ratio"``: the paper's equation, :math:`\gamma(r) = (r - \alpha)/(\beta - \alpha)`
+      clipped to :math:`[0, 1]`, with :math:`\alpha = \beta_{slow}`, :math:`\beta = \beta_{fast}`.
+
+    Both give :math:`\gamma = 0` for :math:`r < \beta_{slow}` and :math:`\gamma = 1` for
+    :math:`r > \beta_{fast}`; they differ only in between.
+
+    Args:
+        head_dim: :math:`d`, a positive even integer.
+        base: the frequency base.
+        original_length: :math:`L`, the context length the model was trained on.
+        beta_fast, beta_slow: the two boundaries, in turns per :math:`L`
+            (``beta_fast > beta_slow > 0``; 32 and 1 for Llama in the paper).
+        ramp: ``"index"`` or ``"ratio"``.
+        truncate: for ``"index"``, round the boundaries outwards to whole pair indices
+            (Hugging Face's default); ignored for ``"ratio"``.
+
+    Returns:
+        float64 array of shape ``(head_dim // 2,)`` with values in :math:`[0, 1]`.
+    """
+    head_dim = check_head_dim(head_dim)
+    base = check_base(base)
+    length = check_positive_int(original_length, "original_length")
+    fast = _positive_number(beta_fast, "beta_fast")
+    slow = _positive_number(beta_slow, "beta_slow")
+    if fast <= slow:
+        raise ValueError(f"beta_fast must be larger than beta_slow, got {fast} <= {slow}")
+    if not isinstance(ramp, str) or ramp not in YARN_RAMPS:
+        raise ValueError(f"ramp must be one of {YARN_RAMPS}, got {ramp!r}")
+    if not isinstance(truncate, (bool, np.bool_)):
+        raise ValueError(f"truncate must be True or False, got {truncate!r}")
+    if base <= 1.0:
+        raise ValueError(f"base must be larger than 1 for YaRN's ramp, got {base}")
+    theta = inv_frequencies(head_dim, base)
+    if ramp == "ratio":
+        turns = length * theta / (2.0 * np.pi)
+        return np.clip((turns - slow) / (fast - slow), 0.0, 1.0)
+
+    def pair_index(turns: float) -> float:
+        # the fractional pair index i at which L / lambda_i = turns
+        return head_dim * math.log(length / (turns * 2.0 * math.pi)) / (2.0 * math.log(base))
+
+    low, high = pair_index(fast), pair_index(slow)
+    if truncate:
+        low, high = math.floor(low), math.ceil(high)
+    low, high = max(low, 0), min(high, head_dim - 1)
+    if low == high:
+        high += 0.001  # as transformers does, to avoid dividing by zero
+    index = np.arange(head_dim // 2, dtype=np.float64)
+    return 1.0 - np.clip((index - low) / (high - low), 0.0, 1.0)
+
+
+def scaled_inv_frequencies(
+    head_dim: int,
+    base: float = 10_000.0,
+    method: str = "linear",
+    **params: Any,
+) -> tuple[np.ndarray, float]:
+    r"""The frequencies :math:`\theta'_i` of a context-extension method, and its attention factor.
+
+    Args:
+        head_dim: :math:`d`, a positive even integer (at least 4 for ``"ntk"`` and
+            ``"dynamic"``, whose exponent is :math:`d/(d-2)`).
+        base: the original base :math:`b` (``rope_theta``).
+        method: one of :data:`METHODS`.
+        **params: the method's parameters, named as below. :math:`s` is ``factor``, :math:`L`
+            is ``original_length``.
+
+            * ``"linear"`` (Position Interpolation): ``factor``. :math:`\theta'_i = \theta_i/s`.
+            * ``"ntk"`` (NTK-aware): ``factor``. :math:`\theta'_i = b'^{-2i/d}` with
+              :math:`b' = b\,s^{d/(d-2)}`.
+            * ``"dynamic"`` (dynamic NTK): ``factor``, ``original_length``, ``seq_len`` (the
+              current length :math:`\ell`). The NTK base with
+              :math:`s_{\text{eff}} = s\,\ell/L - (s - 1)` for :math:`\ell > L` (Hugging Face's
+              formula; with ``factor=1`` it is :math:`\ell/L`, as in the YaRN paper), and the
+              original frequencies for :math:`\ell \le L`.
+            * ``"yarn"``: ``factor``, ``original_length``; optional ``beta_fast=32``,
+              ``beta_slow=1``, ``attention_factor`` (default :math:`0.1\ln s + 1`, or 1 when
+              :math:`s \le 1`), ``ramp="index"`` and ``truncate=True`` (see :func:`yarn_ramp`).
+              :math:`\theta'_i = (1 - \gamma_i)\,\theta_i/s + \gamma_i\,\theta_i`.
+            * ``"llama3"``: ``factor``, ``original_length``; optional ``low_freq_factor=1``,
+              ``high_freq_factor=4``. Pairs with wavelength below :math:`L/\text{high}` are kept,
+              above :math:`L/\text{low}` divided by :math:`s`, and smoothly blended between.
+            * ``"p-rope"``: ``p`` in :math:`[0, 1]`; optional ``factor=1``. The first
+              ``int(p * head_dim // 2)`` pairs (the fastest) keep :math:`\theta_i` (divided by
+              ``factor``), the others get frequency 0 and are not rotated at all.
+
+    Returns:
+        ``(inv_freq, attention_factor)``: a float64 array of shape ``(head_dim // 2,)`` and a
+        float. ``attention_factor`` multiplies cos and sin (logits scale by its square); it is
+        1 for every method but ``"yarn"``.
+
+    Raises:
+        ValueError: naming the argument: an unknown ``method``, a parameter the method does not
+            take or a missing one, a non-positive or non-finite ``factor``, ``base`` or length,
+            ``p`` outside :math:`[0, 1]`, ``beta_fast <= beta_slow``,
+            ``high_freq_factor <= low_freq_factor``.
+
+    Example::
+
+        inv_freq, attention_factor = scaled_inv_frequencies(
+            128, 10_000.0, "yarn", factor=8.0, original_length=4096)
+    """
+    head_dim = check_head_dim(head_dim)
+    base = check_base(base)
+    p = _params_for(method, params)
+    theta = inv_frequencies(head_dim, base)
+
+    if method == "p-rope":
+        fraction = p["p"]
+        if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not (
+            0.0 <= float(fraction) <= 1.0
+        ):
+            raise ValueError(f"p must be a number in [0, 1], got {fraction!r}")
+        factor = _positive_number(p["factor"], "factor")
+        kept = int(float(fraction) * head_dim // 2)
+        out = np.where(np.arange(head_dim // 2) < kept, theta, 0.0) / factor
+        return out, 1.0
+
+    factor = _positive_number(p["factor"], "factor")
+    if method == "linear":
+        return theta / factor, 1.0
+
+    if method in ("ntk", "dynamic") and head_dim < 4:
+        raise ValueError(f"head_dim must be at least 4 for method {method!r}, got {head_dim}")
+    if method == "ntk":
+        return inv_frequencies(head_dim, base * factor ** (head_dim / (head_dim - 2))), 1.0
+
+    length = check_positive_int(p["original_length"], "original_length")
+    if method == "dynamic":
+        seq_len = check_positive_int(p["seq_len"], "seq_len")
+        if seq_len <= length:
+            return theta, 1.0
+        effective = factor * seq_len / length - (factor - 1.0)
+        return inv_frequencies(head_dim, base * effective ** (head_dim / (head_dim - 2))), 1.0
+
+    if method == "yarn":
+        gamma = yarn_ramp(head_dim, base, original_length=length, beta_fast=p["beta_fast"],
+                          beta_slow=p["beta_slow"], ramp=p["ramp"], truncate=p["truncate"])
+        attention = p["attention_factor"]
+        if attention is None:
+            attention = 0.1 * math.log(factor) + 1.0 if factor > 1.0 else 1.0
+        else:
+            attention = _positive_number(attention, "attention_factor")
+        return (1.0 - gamma) * theta / factor + gamma * theta, float(attention)
+
+    # llama3
+    low = _positive_number(p["low_freq_factor"], "low_freq_factor")
+    high = _positive_number(p["high_freq_factor"], "high_freq_factor")
+    if high <= low:
+        raise ValueError(
+            f"high_freq_factor must be larger than low_freq_factor, got {high} <= {low}"
+        )
+    wavelength = 2.0 * np.pi / theta
+    smooth = (length / wavelength - low) / (high - low)
+    blended = (1.0 - smooth) * theta / factor + smooth * theta
+    out = np.where(wavelength < length / high, theta,
+                   np.where(wavelength > length / low, theta / factor, blended))
+    return out, 1.0
+
+
+def cosine_sum(distances: Any, head_dim: int, base: float = 10_000.0) -> np.ndarray:
+    r"""Men et al.'s :math:`B(m) = \sum_{i=0}^{d/2-1} \cos(m\,\theta_i)` at every distance.
+
+    For queries with i.i.d. components, :math:`2\sigma^2 B(m)` is how much more a key similar
+    to the query scores than a random key at distance :math:`m` (Men et al. 2024). A negative
+    value means RoPE makes the similar key *less* attractive than a random one.
+
+    Args:
+        distances: relative distances :math:`m`, any shape ``P``.
+        head_dim: :math:`d`.
+        base: frequency base.
+
+    Returns:
+        float64 array of shape ``P``; :math:`B(0) = d/2`.
+    """
+    m = check_real_finite(as_numpy(distances, "distances"), "distances").astype(np.float64)
+    theta = inv_frequencies(head_dim, base)
+    out = np.zeros(m.shape)
+    for theta_i in theta:  # a loop over pairs keeps memory at one copy of m
+        out += np.cos(m * theta_i)
+    return out
+
+
+def _first_failure(distances: np.ndarray, head_dim: int, base: float) -> float | None:
+    """The distance where the cosine sum is lowest, if it is negative there; else ``None``."""
+    values = cosine_sum(distances, head_dim, base)
+    worst = int(values.argmin())
+    return float(distances[worst]) if values[worst] < 0.0 else None
+
+
+def min_base_for_context(
+    context_length: int,
+    head_dim: int,
+    *,
+    points_per_decade: int = 10_000,
+    max_base: float = 1e10,
+) -> float:
+    r"""The smallest base with :math:`\sum_i \cos(m\theta_i) \ge 0` for every :math:`m <` context.
+
+    Men et al. (2024) derive this as a lower bound on the base for a context length :math:`L`:
+    below it, some distance :math:`m < L` makes a key similar to the query score lower, in
+    expectation, than a random key (:func:`cosine_sum`). The condition is *not* monotone in the
+    base: a base can pass while a slightly larger one fails. So the bound is found on a grid,
+    scanning upwards and returning the first base that passes.
+
+    The grid is geometric, :math:`b_k = 10^{k/N}` for :math:`k = 0, 1, \dots` with
+    :math:`N` = ``points_per_decade`` (the default 10 000 spaces neighbours 0.023 % apart). The
+    passing bases near the bound can form narrow islands: at :math:`L = 4096`, :math:`d = 128`
+    the first one is about 0.08 % wide, and a grid of 1 000 points per decade steps over it.
+    A finer grid can only lower the answer, never raise it.
+
+    The scan is fast because a failing base almost always fails at a distance that made an
+    earlier base fail too: those "witness" distances are tried first (for a block of bases at
+    once), and the full check over every :math:`m < L` runs only for bases that survive them.
+
+    Args:
+        context_length: :math:`L`; distances :math:`0 \le m < L` are checked.
+        head_dim: :math:`d`, a positive even integer.
+        points_per_decade: grid resolution :math:`N`.
+        max_base: give up above this base.
+
+    Returns:
+        The first grid base :math:`b_k` that satisfies the condition, a float.
+
+    Raises:
+        ValueError: a bad argument (named), or no base up to ``max_base`` passes.
+    """
+    length = check_positive_int(context_length, "context_length")
+    head_dim = check_head_dim(head_dim)
+    per_decade = check_positive_int(points_per_decade, "points_per_decade")
+    top = _positive_number(max_base, "max_base")
+    if top <= 1.0:
+        raise ValueError(f"max_base must be larger than 1, got {top}")
+    exponents = np.arange(0, head_dim, 2, dtype=np.float64) / head_dim
+    distances = np.arange(length, dtype=np.float64)
+    last = int(math.floor(math.log10(top) * per_decade))
+    witnesses: list[float] = []
+    block = 256
+    start = 0
+    while start <= last:
+        ks = np.arange(start, min(start + block, last + 1))
+        bases = 10.0 ** (ks / per_decade)
+        survivors = np.arange(len(ks))
+        theta = bases[:, None] ** -exponents  # (bases, pairs)
+        useful = []
+        for witness in witnesses:
+            failing = np.cos(witness * theta[survivors]).sum(-1) < 0.0
+            if failing.any():
+                useful.append(witness)
+            survivors = survivors[~failing]
+            if len(survivors) == 0:
+                break
+        # witnesses that failed bases in this block are tried first in the next one
+        witnesses = useful + [w for w in witnesses if w not in useful]
+        if len(survivors) == 0:
+            start += block
+            continue
+        index = int(survivors[0])
+        witness = _first_failure(distances, head_dim, float(bases[index]))
+        if witness is None:
+            return float(bases[index])
+        witnesses.insert(0, witness)
+        start = int(ks[index]) + 1
+    raise ValueError(
+        f"context_length {length}: no base up to max_base = {top:g} keeps the cosine sum "
+        "non-negative; raise max_base"
+    )
