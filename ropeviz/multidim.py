@@ -41,7 +41,7 @@ from ._checks import (
     check_real_finite,
     is_torch,
 )
-from .rope import inv_frequencies, pair_slices
+from .rope import inv_frequencies, rotate_pairs
 
 if TYPE_CHECKING:
     import torch
@@ -164,32 +164,6 @@ def _check_positions(positions: Any, x_shape: tuple[int, ...], axes: int, name: 
     return pos
 
 
-def _rotate(x: Any, angles: np.ndarray, pairing: str) -> Any:
-    """Rotate pair ``i`` of ``x`` (..., seq, d) by ``angles[..., i]`` (float64, broadcastable)."""
-    shape = tuple(x.shape)
-    first, second = pair_slices(shape[-1], pairing)
-    if is_torch(x):
-        import torch
-
-        dtype = x.dtype if x.is_floating_point() else torch.get_default_dtype()
-        x = x.to(dtype)
-        cos = torch.as_tensor(np.cos(angles), device=x.device).to(dtype)
-        sin = torch.as_tensor(np.sin(angles), device=x.device).to(dtype)
-        a, b = x[..., first], x[..., second]
-        rot_a, rot_b = a * cos - b * sin, a * sin + b * cos
-        if pairing == "interleaved":
-            return torch.stack((rot_a, rot_b), dim=-1).reshape(shape)
-        return torch.cat((rot_a, rot_b), dim=-1)
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
-    x = x.astype(dtype, copy=False)
-    cos, sin = np.cos(angles).astype(dtype), np.sin(angles).astype(dtype)
-    a, b = x[..., first], x[..., second]
-    rot_a, rot_b = a * cos - b * sin, a * sin + b * cos
-    if pairing == "interleaved":
-        return np.stack((rot_a, rot_b), axis=-1).reshape(shape)
-    return np.concatenate((rot_a, rot_b), axis=-1)
-
-
 def mixed_rope_2d(
     x: ArrayT,
     xy_positions: Any,
@@ -223,7 +197,7 @@ def mixed_rope_2d(
         )
     pos = _check_positions(xy_positions, shape, 2, "xy_positions")
     angles = pos @ freqs.astype(np.float64)  # (..., seq, d/2)
-    return _rotate(x, angles, pairing)
+    return rotate_pairs(x, angles, pairing)
 
 
 def axial_rope_2d(
@@ -308,7 +282,7 @@ def mrope(
     pos = _check_positions(positions, shape, 3, "positions")
     axis_of_pair = np.repeat(np.arange(3), counts)  # (d/2,)
     angles = pos[..., axis_of_pair] * inv_frequencies(head_dim, base)
-    return _rotate(x, angles, pairing)
+    return rotate_pairs(x, angles, pairing)
 
 
 def mrope_positions(segments: Sequence[tuple[str, Any]]) -> np.ndarray:

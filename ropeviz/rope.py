@@ -49,6 +49,7 @@ __all__ = [
     "pairing_permutation",
     "apply_rope",
     "rope_matrix",
+    "rotate_pairs",
 ]
 
 
@@ -176,10 +177,27 @@ def apply_rope(
             "for a single vector use x[None, :]"
         )
     head_dim = check_head_dim(shape[-1], name="head_dim (x.shape[-1])")
-    first, second = pair_slices(head_dim, pairing)
     angles = _positions_for(shape, positions)[..., None] * inv_frequencies(head_dim, base)
+    return rotate_pairs(x, angles, pairing)
 
-    if torch_input:
+
+def rotate_pairs(x: ArrayT, angles: np.ndarray, pairing: str = "interleaved") -> ArrayT:
+    r"""Turn pair :math:`i` of every vector in ``x`` counter-clockwise by ``angles[..., i]``.
+
+    The one rotation kernel behind :func:`apply_rope` and the multi-dimensional variants in
+    :mod:`ropeviz.multidim`: they differ only in how they compute the angles.
+
+    Args:
+        x: real array or tensor of shape ``(..., head_dim)`` (already validated).
+        angles: float64 NumPy angles broadcastable to ``x.shape[:-1] + (head_dim // 2,)``.
+        pairing: ``"interleaved"`` or ``"half"``.
+
+    Returns:
+        Same type, shape and device as ``x``; floating dtype kept (integers become float).
+    """
+    shape = tuple(x.shape)
+    first, second = pair_slices(shape[-1], pairing)
+    if is_torch(x):
         import torch
 
         dtype = x.dtype if x.is_floating_point() else torch.get_default_dtype()
