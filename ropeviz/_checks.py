@@ -46,12 +46,17 @@ def check_base(base: Any, name: str = "base") -> float:
     Bases at or below 1 are accepted (a base of 1 gives every pair the frequency 1 rad/token),
     but only bases above 1 give the usual fast-to-slow schedule.
     """
-    if isinstance(base, bool) or not isinstance(base, numbers.Real):
-        raise ValueError(f"{name} must be a finite positive number, got {base!r}")
-    base = float(base)
-    if not math.isfinite(base) or base <= 0.0:
-        raise ValueError(f"{name} must be a finite positive number, got {base}")
-    return base
+    return check_positive_number(base, name)
+
+
+def check_positive_number(value: Any, name: str) -> float:
+    """Return ``value`` as a ``float`` after checking it is a finite positive real number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value) or value <= 0.0:
+        raise ValueError(f"{name} must be a finite positive number, got {value}")
+    return value
 
 
 def check_pairing(pairing: Any) -> str:

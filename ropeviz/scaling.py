@@ -36,7 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_numpy, check_base, check_head_dim, check_positive_int, check_real_finite
+from ._checks import (
+    as_numpy,
+    check_base,
+    check_head_dim,
+    check_positive_int,
+    check_positive_number,
+    check_real_finite,
+)
 from .rope import inv_frequencies
 
 __all__ = [
@@ -69,15 +76,6 @@ _OPTIONAL: dict[str, dict[str, Any]] = {
 }
 YARN_RAMPS = ("index", "ratio")
 """How YaRN's ramp interpolates between its two boundaries (see :func:`yarn_ramp`)."""
-
-
-def _positive_number(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0.0:
-        raise ValueError(f"{name} must be a finite positive number, got {value}")
-    return value
 
 
 def _params_for(method: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -142,8 +140,8 @@ def yarn_ramp(
     head_dim = check_head_dim(head_dim)
     base = check_base(base)
     length = check_positive_int(original_length, "original_length")
-    fast = _positive_number(beta_fast, "beta_fast")
-    slow = _positive_number(beta_slow, "beta_slow")
+    fast = check_positive_number(beta_fast, "beta_fast")
+    slow = check_positive_number(beta_slow, "beta_slow")
     if fast <= slow:
         raise ValueError(f"beta_fast must be larger than beta_slow, got {fast} <= {slow}")
     if not isinstance(ramp, str) or ramp not in YARN_RAMPS:
@@ -233,12 +231,12 @@ def scaled_inv_frequencies(
             0.0 <= float(fraction) <= 1.0
         ):
             raise ValueError(f"p must be a number in [0, 1], got {fraction!r}")
-        factor = _positive_number(p["factor"], "factor")
+        factor = check_positive_number(p["factor"], "factor")
         kept = int(float(fraction) * head_dim // 2)
         out = np.where(np.arange(head_dim // 2) < kept, theta, 0.0) / factor
         return out, 1.0
 
-    factor = _positive_number(p["factor"], "factor")
+    factor = check_positive_number(p["factor"], "factor")
     if method == "linear":
         return theta / factor, 1.0
 
@@ -262,12 +260,12 @@ def scaled_inv_frequencies(
         if attention is None:
             attention = 0.1 * math.log(factor) + 1.0 if factor > 1.0 else 1.0
         else:
-            attention = _positive_number(attention, "attention_factor")
+            attention = check_positive_number(attention, "attention_factor")
         return (1.0 - gamma) * theta / factor + gamma * theta, float(attention)
 
     # llama3
-    low = _positive_number(p["low_freq_factor"], "low_freq_factor")
-    high = _positive_number(p["high_freq_factor"], "high_freq_factor")
+    low = check_positive_number(p["low_freq_factor"], "low_freq_factor")
+    high = check_positive_number(p["high_freq_factor"], "high_freq_factor")
     if high <= low:
         raise ValueError(
             f"high_freq_factor must be larger than low_freq_factor, got {high} <= {low}"
@@ -350,7 +348,7 @@ def min_base_for_context(
     length = check_positive_int(context_length, "context_length")
     head_dim = check_head_dim(head_dim)
     per_decade = check_positive_int(points_per_decade, "points_per_decade")
-    top = _positive_number(max_base, "max_base")
+    top = check_positive_number(max_base, "max_base")
     if top <= 1.0:
         raise ValueError(f"max_base must be larger than 1, got {top}")
     exponents = np.arange(0, head_dim, 2, dtype=np.float64) / head_dim

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 
-__all__ = ["frame"]
+__all__ = ["colormap_table", "frame"]
+
+
+def colormap_table(name: str) -> str:
+    """Matplotlib's own 256-entry table of a colour map as hex RGB (6 characters per entry).
+
+    A twin's script colours value ``v`` in ``[low, high]`` with entry
+    ``floor((v - low) / (high - low) * 256)``, the same table the live figure uses.
+    """
+    table = colormaps[name].resampled(256)(np.arange(256), bytes=True)[:, :3]
+    return table.tobytes().hex()
 
 
 def _ticks(axis: Axis, limits: tuple[float, float]) -> list[list[Any]]:

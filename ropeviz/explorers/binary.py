@@ -34,7 +34,6 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.ticker import MaxNLocator
@@ -42,7 +41,7 @@ from matplotlib.ticker import MaxNLocator
 from .._checks import check_base, check_positive_int
 from ..plotting import DIVERGING_CMAP, OKABE_ITO
 from ._base import Control, Explorer
-from ._frames import frame
+from ._frames import colormap_table, frame
 
 __all__ = ["BinarySinusoidalExplorer", "MAX_BITS", "MAX_POSITIONS", "bit_fundamental"]
 
@@ -329,7 +328,6 @@ class BinarySinusoidalExplorer(Explorer):
     _twin_script = "binary.js"
 
     def _twin_data(self) -> dict[str, Any]:
-        rgb = colormaps[DIVERGING_CMAP].resampled(256)(np.arange(256), bytes=True)[:, :3]
         return {
             "bits": self.bits,
             "num_positions": self.num_positions,
@@ -341,7 +339,7 @@ class BinarySinusoidalExplorer(Explorer):
             # matplotlib points at 90 dpi -> viewBox units (900 units for 810 pixels)
             "stem_width": round(float(self._stems.get_linewidth()[0]) * 1.25 * 900 / 810, 3),
             "waves_xlabel": self.ax_waves.get_xlabel(),
-            "lut": rgb.tobytes().hex(),
+            "lut": colormap_table(DIVERGING_CMAP),
             "axes": {"code": frame(self.ax_code), "jump": frame(self.ax_jump),
                      "waves": frame(self.ax_waves)},
             "colors": {"on": OKABE_ITO["blue"], "step": OKABE_ITO["blue"],

@@ -26,14 +26,13 @@ import math
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib.patches import Rectangle
 
 from .._checks import check_base, check_head_dim, check_positive_int
 from ..multidim import axial_frequencies, mixed_frequencies
 from ..plotting import OKABE_ITO, SEQUENTIAL_CMAP
 from ._base import Control, Explorer
-from ._frames import frame
+from ._frames import colormap_table, frame
 
 __all__ = ["GridExplorer", "ANGLES", "grid_frequencies", "offset_scores"]
 
@@ -271,10 +270,6 @@ class GridExplorer(Explorer):
     _twin_script = "grid.js"
 
     def _twin_data(self) -> dict[str, Any]:
-        def lut(name: str) -> str:
-            table = colormaps[name].resampled(256)(np.arange(256), bytes=True)[:, :3]
-            return table.tobytes().hex()
-
         return {
             "height": self.height,
             "width": self.width,
@@ -284,7 +279,7 @@ class GridExplorer(Explorer):
             "freqs": {str(a): f.tolist() for a, f in self.frequencies.items()},
             "weightLimit": self.weight_limit,
             "scoreRange": list(self.score_range),
-            "lut": lut(SEQUENTIAL_CMAP),
+            "lut": colormap_table(SEQUENTIAL_CMAP),
             "axes": {"grid": frame(self.ax_grid), "gridBar": frame(self.ax_grid_bar),
                      "map": frame(self.ax_map), "mapBar": frame(self.ax_map_bar)},
             "colors": {"query": OKABE_ITO["vermillion"], "box": OKABE_ITO["black"]},

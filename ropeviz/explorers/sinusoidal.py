@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib import colormaps
 from matplotlib import patheffects
 
 from .._checks import check_base, check_head_dim, check_positive_int
@@ -23,7 +22,7 @@ from ..encodings import sinusoidal_encoding
 from ..plotting import DIVERGING_CMAP, OKABE_ITO
 from ..rope import inv_frequencies
 from ._base import Control, Explorer
-from ._frames import frame
+from ._frames import colormap_table, frame
 
 __all__ = ["SinusoidalExplorer"]
 
@@ -245,8 +244,7 @@ class SinusoidalExplorer(Explorer):
 
     def _twin_data(self) -> dict[str, Any]:
         # The colour map as matplotlib's own 8-bit table (value v -> entry floor((v+1)/2*256)).
-        rgb = colormaps[DIVERGING_CMAP].resampled(256)(np.arange(256), bytes=True)[:, :3]
-        lut = rgb.tobytes().hex()
+        lut = colormap_table(DIVERGING_CMAP)
         return {
             "dim": self.dim,
             "base": self.base,
