@@ -6,8 +6,14 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_numpy, check_real_finite
-from .rope import inv_frequencies
+from ._checks import (
+    as_numpy,
+    check_head_dim,
+    check_positive_int,
+    check_real_array,
+    check_real_finite,
+)
+from .rope import inv_frequencies, pair_slices
 
 __all__ = ["decay_bound"]
 
@@ -43,11 +49,6 @@ def decay_bound(distances: Any, head_dim: int = 128, base: float = 10_000.0) -> 
 # Frequency usage, expected logits, spectra (chapters 7 and 8; Barbero et al. 2025,
 # Ruscio & Silvestri 2024)
 # ------------------------------------------------------------------------------------------
-from ._checks import check_base as _check_base  # noqa: E402
-from ._checks import check_head_dim as _check_head_dim  # noqa: E402
-from ._checks import check_positive_int as _check_positive_int  # noqa: E402
-from ._checks import check_real_array as _check_real_array  # noqa: E402
-from .rope import pair_slices as _pair_slices  # noqa: E402
 
 __all__ += [
     "pair_norms",
@@ -77,11 +78,11 @@ def pair_norms(x: Any, pairing: str = "interleaved") -> np.ndarray:
         float64 array of shape ``(..., head_dim // 2)``; entry ``i`` belongs to the pair with
         frequency ``inv_frequencies(head_dim)[i]`` (index 0 is the fastest).
     """
-    values = as_numpy(_check_real_array(x, "x"), "x").astype(np.float64)
+    values = as_numpy(check_real_array(x, "x"), "x").astype(np.float64)
     if values.ndim < 1:
         raise ValueError(f"x must have shape (..., head_dim), got shape {values.shape}")
-    head_dim = _check_head_dim(values.shape[-1], name="head_dim (x.shape[-1])")
-    first, second = _pair_slices(head_dim, pairing)
+    head_dim = check_head_dim(values.shape[-1], name="head_dim (x.shape[-1])")
+    first, second = pair_slices(head_dim, pairing)
     return np.hypot(values[..., first], values[..., second])
 
 
@@ -166,7 +167,7 @@ def expected_logits(
     r = check_real_finite(as_numpy(distances, "distances"), "distances").astype(np.float64)
     freqs = inv_frequencies(head_dim, base)
     kind = _check_kind(kind)
-    samples = _check_positive_int(samples, "samples")
+    samples = check_positive_int(samples, "samples")
     rng = np.random.default_rng(seed)
     flat = r.reshape(-1)
     total = np.zeros(flat.size)
@@ -225,7 +226,7 @@ def spectrum(
         ``(omega, amplitude)``: ``omega`` in rad/token, shape ``(N // 2 + 1,)``, from 0 to
         :math:`\pi`; ``amplitude`` has ``x``'s shape with ``axis`` replaced by ``N // 2 + 1``.
     """
-    values = as_numpy(_check_real_array(x, "x"), "x").astype(np.float64)
+    values = as_numpy(check_real_array(x, "x"), "x").astype(np.float64)
     if values.ndim == 0:
         raise ValueError("x must have at least one axis of positions, got a scalar")
     if not isinstance(axis, (int, np.integer)) or not -values.ndim <= axis < values.ndim:
@@ -270,7 +271,7 @@ def spectral_peaks(
     a = check_real_finite(as_numpy(amplitude, "amplitude"), "amplitude").astype(np.float64)
     if w.ndim != 1 or a.shape != w.shape:
         raise ValueError(f"amplitude must be 1-D with omega's shape {w.shape}, got {a.shape}")
-    count = _check_positive_int(count, "count")
+    count = check_positive_int(count, "count")
     padded = np.concatenate([[-np.inf], a, [-np.inf]])
     is_peak = (padded[1:-1] > padded[:-2]) & (padded[1:-1] >= padded[2:])
     is_peak &= a >= min_relative_height * a.max()
@@ -292,7 +293,7 @@ def attention_entropy(weights: Any, axis: int = -1) -> np.ndarray:
     Returns:
         float64 array of ``weights``' shape without ``axis``.
     """
-    w = check_real_finite(as_numpy(_check_real_array(weights, "weights"), "weights"), "weights")
+    w = check_real_finite(as_numpy(check_real_array(weights, "weights"), "weights"), "weights")
     w = w.astype(np.float64)
     if w.ndim == 0:
         raise ValueError("weights must have at least one axis, got a scalar")

@@ -85,10 +85,11 @@ from ._checks import (
     check_base,
     check_pairing,
     check_positive_int,
+    check_positive_number,
     check_real_finite,
 )
 from .encodings import sinusoidal_encoding
-from .rope import inv_frequencies, pair_slices
+from .rope import inv_frequencies, rotate_cos_sin
 
 __all__ = [
     "POSITIONS",
@@ -150,32 +151,6 @@ def _check_fraction(p: Any) -> float:
     return float(p)
 
 
-def _check_factor(value: Any) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"attention_factor must be a finite positive number, got {value!r}")
-    return float(value)
-
-
-def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, pairing: str) -> torch.Tensor:
-    """Rotate the pairs of ``x`` (..., seq, head_dim) by precomputed cos/sin (..., seq, d/2).
-
-    The same formula and layouts as :func:`ropeviz.apply_rope` (counter-clockwise rotation of
-    the pairs named by :func:`ropeviz.pair_slices`).
-    """
-    shape = x.shape
-    first, second = pair_slices(shape[-1], pairing)
-    a, b = x[..., first], x[..., second]
-    rot_a, rot_b = a * cos - b * sin, a * sin + b * cos
-    if pairing == "interleaved":
-        return torch.stack((rot_a, rot_b), dim=-1).reshape(shape)
-    return torch.cat((rot_a, rot_b), dim=-1)
-
-
 class _Attention(nn.Module):
     """Causal multi-head self-attention with Llama-style projection names."""
 
@@ -206,7 +181,7 @@ class _Attention(nn.Module):
             capture.setdefault("qk", []).append((q.detach(), k.detach()))
         if rotary is not None:
             cos, sin = rotary
-            q, k = _rotate(q, cos, sin, pairing), _rotate(k, cos, sin, pairing)
+            q, k = rotate_cos_sin(q, cos, sin, pairing), rotate_cos_sin(k, cos, sin, pairing)
         seq = x.shape[1]
         logits = (q @ k.transpose(-1, -2)) * (logit_scale / math.sqrt(self.head_dim))
         mask = torch.ones(seq, seq, dtype=torch.bool, device=x.device).tril()
@@ -385,7 +360,7 @@ class TinyDecoder(nn.Module):
                 f"inv_freq must have shape (head_dim // 2,) = ({self.head_dim // 2},), "
                 f"got {freqs.shape}"
             )
-        self._attention_factor = _check_factor(attention_factor)
+        self._attention_factor = check_positive_number(attention_factor, "attention_factor")
         self._inv_freq = freqs.copy()
 
     def reset_rope_frequencies(self) -> None:

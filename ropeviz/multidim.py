@@ -37,11 +37,9 @@ from ._checks import (
     check_head_dim,
     check_pairing,
     check_positive_int,
-    check_real_array,
     check_real_finite,
-    is_torch,
 )
-from .rope import inv_frequencies, rotate_pairs
+from .rope import _check_rope_input, inv_frequencies, rotate_pairs
 
 if TYPE_CHECKING:
     import torch
@@ -135,14 +133,7 @@ def mixed_frequencies(head_dim: int, base: float = 10.0, angle: float = 0.0) -> 
 
 
 def _check_x(x: Any) -> tuple[Any, tuple[int, ...]]:
-    x = check_real_array(x, "x")
-    shape = tuple(x.shape)
-    if len(shape) < 2:
-        raise ValueError(
-            f"x must have shape (..., seq, head_dim), got shape {shape}; "
-            "for a single vector use x[None, :]"
-        )
-    check_head_dim(shape[-1], name="head_dim (x.shape[-1])")
+    x, shape, _ = _check_rope_input(x)
     return x, shape
 
 

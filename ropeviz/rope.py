@@ -49,6 +49,7 @@ __all__ = [
     "pairing_permutation",
     "apply_rope",
     "rope_matrix",
+    "rotate_cos_sin",
     "rotate_pairs",
 ]
 
@@ -168,7 +169,13 @@ def apply_rope(
             positive number, ``pairing`` is unknown, or ``positions`` is non-finite or does not
             broadcast to ``x.shape[:-1]``.
     """
-    torch_input = is_torch(x)
+    x, shape, head_dim = _check_rope_input(x)
+    angles = _positions_for(shape, positions)[..., None] * inv_frequencies(head_dim, base)
+    return rotate_pairs(x, angles, pairing)
+
+
+def _check_rope_input(x: Any) -> tuple[Any, tuple[int, ...], int]:
+    """Validated ``x`` of shape ``(..., seq, head_dim)``: (x, its shape, head_dim)."""
     x = check_real_array(x, "x")
     shape = tuple(x.shape)
     if len(shape) < 2:
@@ -176,9 +183,7 @@ def apply_rope(
             f"x must have shape (..., seq, head_dim), got shape {shape}; "
             "for a single vector use x[None, :]"
         )
-    head_dim = check_head_dim(shape[-1], name="head_dim (x.shape[-1])")
-    angles = _positions_for(shape, positions)[..., None] * inv_frequencies(head_dim, base)
-    return rotate_pairs(x, angles, pairing)
+    return x, shape, check_head_dim(shape[-1], name="head_dim (x.shape[-1])")
 
 
 def rotate_pairs(x: ArrayT, angles: np.ndarray, pairing: str = "interleaved") -> ArrayT:
@@ -195,8 +200,6 @@ def rotate_pairs(x: ArrayT, angles: np.ndarray, pairing: str = "interleaved") ->
     Returns:
         Same type, shape and device as ``x``; floating dtype kept (integers become float).
     """
-    shape = tuple(x.shape)
-    first, second = pair_slices(shape[-1], pairing)
     if is_torch(x):
         import torch
 
@@ -204,17 +207,33 @@ def rotate_pairs(x: ArrayT, angles: np.ndarray, pairing: str = "interleaved") ->
         x = x.to(dtype)
         cos = torch.as_tensor(np.cos(angles), device=x.device).to(dtype)
         sin = torch.as_tensor(np.sin(angles), device=x.device).to(dtype)
-        a, b = x[..., first], x[..., second]
-        rot_a, rot_b = a * cos - b * sin, a * sin + b * cos
+        return rotate_cos_sin(x, cos, sin, pairing)
+    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
+    x = x.astype(dtype, copy=False)
+    return rotate_cos_sin(x, np.cos(angles).astype(dtype), np.sin(angles).astype(dtype), pairing)
+
+
+def rotate_cos_sin(x: ArrayT, cos: ArrayT, sin: ArrayT, pairing: str = "interleaved") -> ArrayT:
+    """The rotation itself, from precomputed ``cos`` and ``sin`` of every pair's angle.
+
+    Args:
+        x: array or tensor of shape ``(..., head_dim)``.
+        cos, sin: same type as ``x``, broadcastable to ``x.shape[:-1] + (head_dim // 2,)``.
+        pairing: ``"interleaved"`` or ``"half"``.
+
+    Returns:
+        ``(a, b) -> (a cos - b sin, a sin + b cos)`` for every pair, shape of ``x``.
+    """
+    shape = tuple(x.shape)
+    first, second = pair_slices(shape[-1], pairing)
+    a, b = x[..., first], x[..., second]
+    rot_a, rot_b = a * cos - b * sin, a * sin + b * cos
+    if is_torch(x):
+        import torch
+
         if pairing == "interleaved":
             return torch.stack((rot_a, rot_b), dim=-1).reshape(shape)
         return torch.cat((rot_a, rot_b), dim=-1)
-
-    dtype = x.dtype if np.issubdtype(x.dtype, np.floating) else np.float64
-    x = x.astype(dtype, copy=False)
-    cos, sin = np.cos(angles).astype(dtype), np.sin(angles).astype(dtype)
-    a, b = x[..., first], x[..., second]
-    rot_a, rot_b = a * cos - b * sin, a * sin + b * cos
     if pairing == "interleaved":
         return np.stack((rot_a, rot_b), axis=-1).reshape(shape)
     return np.concatenate((rot_a, rot_b), axis=-1)
