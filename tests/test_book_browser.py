@@ -4,7 +4,7 @@ The book is (re)built with warnings as errors (incremental: unchanged notebooks 
 execution cache), served from ``_build/html`` on 127.0.0.1, and opened with Playwright driving
 ``/usr/bin/chromium``. Every request that would leave the machine is recorded and refused, and
 the tests assert there were none. A missing Chromium fails these tests: install it with
-``scripts/install_chromium.sh`` (``make book`` does), or deselect them with ``-m "not browser"``.
+``scripts/install_test_tools.sh`` (``make test`` does), or deselect them with ``-m "not browser"``.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def browser():
     if not CHROMIUM.exists():
         pytest.fail(
             "Debian's chromium is not installed at /usr/bin/chromium: run "
-            "scripts/install_chromium.sh (make book does), or deselect with -m 'not browser'"
+            "scripts/install_test_tools.sh (make test does), or deselect with -m 'not browser'"
         )
     from playwright.sync_api import sync_playwright
 

@@ -178,7 +178,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 def test_twin_responds_to_both_sliders(tmp_path):
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is not installed at /usr/bin/chromium: run "
-                    "scripts/install_chromium.sh, or deselect with -m 'not browser'")
+                    "scripts/install_test_tools.sh (make test does), or deselect with -m 'not browser'")
     from playwright.sync_api import sync_playwright
 
     explorer = GridExplorer(query_x=6, query_y=6)

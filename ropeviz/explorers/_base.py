@@ -32,7 +32,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["Control", "Explorer"]
+__all__ = ["Control", "Explorer", "widget_view_bundle"]
 
 _instance_numbers = itertools.count(1)
 
@@ -317,10 +317,11 @@ class Explorer:
         )
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["text/html"] = self.static_html()
-        bundle["text/plain"] = repr(self)
-        return bundle
+        return {
+            **widget_view_bundle(self.widget),
+            "text/html": self.static_html(),
+            "text/plain": repr(self),
+        }
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{name}={self._format_value(v)}" for name, v in self.state.items())
@@ -329,6 +330,25 @@ class Explorer:
     @staticmethod
     def _format_value(value: Any) -> str:
         return f"{value:g}" if isinstance(value, float) else repr(value)
+
+
+def widget_view_bundle(widget: Any) -> dict[str, Any]:
+    """The mimebundle entry that shows a live ipywidgets ``widget``, for ipywidgets 7 and 8 alike.
+
+    This is the one place where the two major versions differ for the book. ipywidgets 8 gives
+    widgets a ``_repr_mimebundle_``; ipywidgets 7 (Colab ships 7.7.1) has none and displays a
+    widget through ``_ipython_display_``, which cannot be merged with the static twin. Both put
+    the same entry in the bundle they send, spec version 2.0 of the widget view (read off
+    ipywidgets 7.7.1's ``Widget._ipython_display_`` and 8.1's ``Widget._repr_mimebundle_``), so
+    building it here from the model id serves both with one code path.
+    """
+    return {
+        "application/vnd.jupyter.widget-view+json": {
+            "version_major": 2,
+            "version_minor": 0,
+            "model_id": widget.model_id,
+        }
+    }
 
 
 def _read_js(name: str) -> str:
