@@ -403,7 +403,7 @@ def evaluate(
     with _Deterministic(1):
         for step in range(batches):
             batch = task.batch(batch_size, seq_len, split="eval", seed=seed, step=step)
-            logits = model(batch.tokens.to(device)).float().cpu()
+            logits = model(batch.tokens.to(device)).double().cpu()
             targets = batch.targets
             token_loss = F.cross_entropy(
                 logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),

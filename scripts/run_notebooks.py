@@ -4,8 +4,11 @@ Usage::
 
     python scripts/run_notebooks.py                 # every notebook in chapters/
     python scripts/run_notebooks.py chapters/01_*.ipynb
+    python scripts/run_notebooks.py --references-only   # only rewrite the reference lists
 
-Each notebook runs top to bottom in a fresh kernel of this Python (the one with ``ropeviz``
+First the notebook's last cell, ``## References``, is rewritten from ``references.bib`` to list
+exactly the works the chapter cites (``_ext/plain_notebooks.py`` describes the conventions).
+Then each notebook runs top to bottom in a fresh kernel of this Python (the one with ``ropeviz``
 installed), from the ``chapters/`` folder, exactly as nbval and the book build run it. Then:
 
 * widget state (``metadata.widgets``) is dropped: it is large, changes every run, and the book
@@ -27,10 +30,28 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+import plain_notebooks  # noqa: E402
 
 
-def run(path: Path, timeout: int) -> None:
+def refresh_references(notebook: nbformat.NotebookNode) -> None:
+    """Rewrite the last cell, ``## References``, to list the works the chapter cites."""
+    last = notebook.cells[-1]
+    if last.cell_type != "markdown" or not last.source.startswith("## References\n"):
+        raise SystemExit("the notebook's last cell must be its '## References' list")
+    cited = plain_notebooks.cited_keys(
+        "\n".join(cell.source for cell in notebook.cells[:-1] if cell.cell_type == "markdown")
+    )
+    last.source = plain_notebooks.references_markdown(cited, plain_notebooks.load_bibliography())
+
+
+def run(path: Path, timeout: int, execute: bool = True) -> None:
     notebook = nbformat.read(path, as_version=4)
+    refresh_references(notebook)
+    if not execute:
+        nbformat.write(notebook, path)
+        print(f"{path.relative_to(ROOT)}: reference list written")
+        return
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -64,10 +85,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("--references-only", action="store_true",
+                        help="only rewrite each notebook's reference list; run nothing")
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted((ROOT / "chapters").glob("*.ipynb"))
     for path in paths:
-        run(path.resolve(), args.timeout)
+        run(path.resolve(), args.timeout, execute=not args.references_only)
     return 0
 
 
