@@ -56,7 +56,13 @@ from .rope import (
     rope_matrix,
     wavelengths,
 )
-from .scaling import cosine_sum, min_base_for_context, scaled_inv_frequencies, yarn_ramp
+from .scaling import (
+    cosine_sum,
+    min_base_for_context,
+    rope_pairs_kept,
+    scaled_inv_frequencies,
+    yarn_ramp,
+)
 
 __version__ = "0.1.0"
 
@@ -109,6 +115,7 @@ __all__ = [
     "patch_positions",
     "cosine_sum",
     "min_base_for_context",
+    "rope_pairs_kept",
     "scaled_inv_frequencies",
     "yarn_ramp",
 ]

@@ -31,7 +31,6 @@ base.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
@@ -39,6 +38,7 @@ import numpy as np
 from ._checks import (
     as_numpy,
     check_base,
+    check_fraction,
     check_head_dim,
     check_positive_int,
     check_positive_number,
@@ -49,6 +49,7 @@ from .rope import inv_frequencies
 __all__ = [
     "METHODS",
     "scaled_inv_frequencies",
+    "rope_pairs_kept",
     "yarn_ramp",
     "cosine_sum",
     "min_base_for_context",
@@ -93,6 +94,34 @@ def _params_for(method: str, params: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{missing[0]} is required by method {method!r}")
     return {**optional, **params}
+
+
+def rope_pairs_kept(head_dim: int, p: float) -> int:
+    r"""How many of the ``head_dim // 2`` pairs keep rotating under p-RoPE (the fastest ones).
+
+    The count is ``int(p * head_dim // 2)``, computed in floating point exactly as
+    Hugging Face ``transformers`` does for its ``"proportional"`` RoPE type
+    (``_compute_proportional_rope_parameters``). Barbero et al.'s reference code uses the same
+    expression, ``int(rope_percentage * head_dim // 2)``, so the two agree for every input.
+    This is the one definition in the package: :func:`scaled_inv_frequencies` (``"p-rope"``),
+    :func:`ropeviz.models.model_inv_frequencies` and :class:`ropeviz.models.TinyDecoder` use it.
+
+    It is :math:`\lfloor p\,d/2
+floor` evaluated with :math:`p\,d` rounded to a float first, so
+    for a few inputs it is one less than the exact value: ``0.58 * 100`` is
+    ``57.99999999999999``, so ``rope_pairs_kept(100, 0.58)`` is 28, not 29. The pairs a
+    checkpoint was trained with are the ones this expression gives, so it is kept as is.
+
+    Args:
+        head_dim: :math:`d`, a positive even integer.
+        p: the fraction of pairs that rotate, a number in :math:`[0, 1]`.
+
+    Returns:
+        An int between 0 (NoPE) and ``head_dim // 2`` (RoPE).
+    """
+    head_dim = check_head_dim(head_dim)
+    p = check_fraction(p, "p")
+    return int(p * head_dim // 2)
 
 
 def yarn_ramp(
@@ -201,8 +230,9 @@ def scaled_inv_frequencies(
               ``high_freq_factor=4``. Pairs with wavelength below :math:`L/\text{high}` are kept,
               above :math:`L/\text{low}` divided by :math:`s`, and smoothly blended between.
             * ``"p-rope"``: ``p`` in :math:`[0, 1]`; optional ``factor=1``. The first
-              ``int(p * head_dim // 2)`` pairs (the fastest) keep :math:`\theta_i` (divided by
-              ``factor``), the others get frequency 0 and are not rotated at all.
+              :func:`rope_pairs_kept` ``(head_dim, p)`` pairs (the fastest) keep
+              :math:`\theta_i` (divided by ``factor``), the others get frequency 0 and are not
+              rotated at all.
 
     Returns:
         ``(inv_freq, attention_factor)``: a float64 array of shape ``(head_dim // 2,)`` and a
@@ -226,13 +256,8 @@ def scaled_inv_frequencies(
     theta = inv_frequencies(head_dim, base)
 
     if method == "p-rope":
-        fraction = p["p"]
-        if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not (
-            0.0 <= float(fraction) <= 1.0
-        ):
-            raise ValueError(f"p must be a number in [0, 1], got {fraction!r}")
+        kept = rope_pairs_kept(head_dim, p["p"])
         factor = check_positive_number(p["factor"], "factor")
-        kept = int(float(fraction) * head_dim // 2)
         out = np.where(np.arange(head_dim // 2) < kept, theta, 0.0) / factor
         return out, 1.0
 
@@ -243,7 +268,7 @@ def scaled_inv_frequencies(
     if method in ("ntk", "dynamic") and head_dim < 4:
         raise ValueError(f"head_dim must be at least 4 for method {method!r}, got {head_dim}")
     if method == "ntk":
-        return inv_frequencies(head_dim, base * factor ** (head_dim / (head_dim - 2))), 1.0
+        return _ntk_frequencies(head_dim, base, factor, math.log(factor)), 1.0
 
     length = check_positive_int(p["original_length"], "original_length")
     if method == "dynamic":
@@ -251,7 +276,9 @@ def scaled_inv_frequencies(
         if seq_len <= length:
             return theta, 1.0
         effective = factor * seq_len / length - (factor - 1.0)
-        return inv_frequencies(head_dim, base * effective ** (head_dim / (head_dim - 2))), 1.0
+        # the same number as a logarithm, for factors whose product with seq_len overflows
+        log_effective = math.log(factor) + math.log((seq_len - length) / length + 1.0 / factor)
+        return _ntk_frequencies(head_dim, base, effective, log_effective), 1.0
 
     if method == "yarn":
         gamma = yarn_ramp(head_dim, base, original_length=length, beta_fast=p["beta_fast"],
@@ -276,6 +303,33 @@ def scaled_inv_frequencies(
     out = np.where(wavelength < length / high, theta,
                    np.where(wavelength > length / low, theta / factor, blended))
     return out, 1.0
+
+
+def _ntk_frequencies(head_dim: int, base: float, scale: float, log_scale: float) -> np.ndarray:
+    r"""The NTK frequencies ``inv_frequencies(d, base * scale ** (d / (d - 2)))``, without overflow.
+
+    ``log_scale`` is :math:`\ln s`. While the new base is a finite positive float64 the plain
+    formula is used (bit for bit what Hugging Face computes); beyond that the frequencies are
+    computed from the logarithm of the base, :math:`\theta_i = \exp(-\tfrac{2i}{d}\,(\ln b
+    + \tfrac{d}{d-2}\ln s))`, which stays finite as long as the frequencies themselves do.
+    """
+    exponent = head_dim / (head_dim - 2)
+    try:
+        new_base = base * scale**exponent
+    except OverflowError:  # a Python float power that leaves float64 raises instead of inf
+        new_base = math.inf
+    if math.isfinite(new_base) and new_base > 0.0:
+        freqs = inv_frequencies(head_dim, new_base)
+    else:
+        log_base = math.log(base) + exponent * log_scale
+        with np.errstate(over="ignore"):
+            freqs = np.exp(-(np.arange(0, head_dim, 2, dtype=np.float64) / head_dim) * log_base)
+    if not np.all(np.isfinite(freqs)):
+        raise ValueError(
+            f"factor is too small: the NTK base {base:g} * s ** {exponent:g} with s = {scale:g} "
+            "is so close to 0 that the frequencies overflow float64"
+        )
+    return freqs
 
 
 def cosine_sum(distances: Any, head_dim: int, base: float = 10_000.0) -> np.ndarray:

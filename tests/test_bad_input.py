@@ -384,6 +384,7 @@ from ropeviz import (  # noqa: E402
     mrope,
     mrope_positions,
     patch_positions,
+    rope_pairs_kept,
     scaled_inv_frequencies,
     yarn_ramp,
 )
@@ -439,6 +440,13 @@ SCALING_MULTIDIM_CASES = [
     *[case(scaled("p-rope", p=p), r"^p\b", f"scaled_inv_frequencies-p-rope-p={p!r}")
       for p in [-0.1, 1.5, NAN, True, "0.5", None]],
     case(scaled("p-rope", p=0.5, factor=0.0), r"^factor\b", "scaled_inv_frequencies-p-rope-factor"),
+    case(scaled("ntk", head_dim=4, factor=5e-324), r"^factor\b",
+         "scaled_inv_frequencies-ntk-factor-frequencies-overflow"),
+    # ---------------------------------------------------------------- rope_pairs_kept
+    *[case(lambda p=p: rope_pairs_kept(16, p), r"^p\b", f"rope_pairs_kept-p={p!r}")
+      for p in [-0.1, 1.5, NAN, True, "0.5", None]],
+    *[case(lambda h=h: rope_pairs_kept(h, 0.5), HEAD_DIM, f"rope_pairs_kept-head_dim={h!r}")
+      for h in [3, 0, 8.0]],
     # ---------------------------------------------------------------- yarn_ramp, cosine_sum
     case(lambda: yarn_ramp(7, original_length=64), HEAD_DIM, "yarn_ramp-head_dim"),
     case(lambda: yarn_ramp(8, 1.0, original_length=64), BASE, "yarn_ramp-base=1"),
