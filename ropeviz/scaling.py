@@ -15,7 +15,18 @@ longer sequence :math:`L' = sL` produces angles the model has seen, or nearly:
   pairs and interpolated slow pairs) plus an attention temperature :math:`0.1\ln s + 1`;
 * ``"llama3"``: Llama 3.1's three frequency bands (Grattafiori et al. 2024);
 * ``"p-rope"``: p-RoPE (Barbero et al. 2025; Hugging Face's ``"proportional"``): keep the
-  fastest fraction :math:`p` of the pairs and set the others' frequency to 0.
+  fastest fraction :math:`p` of the pairs and set the others' frequency to 0;
+* ``"longrope"``: LongRoPE (Ding et al. 2024; Phi-3's ``"longrope"``, first spelled ``"su"``):
+  one searched rescale factor per pair, a *short* set used up to the original length and a
+  *long* set beyond it, plus an attention factor
+  :math:`\sqrt{1 + \ln s / \ln L}`.
+
+YaRN's attention factor ("mscale") has a second, DeepSeek-style spelling: :func:`yarn_mscale`
+gives :math:`0.1\,m \ln s + 1`, and with both ``mscale`` and ``mscale_all_dim`` given the factor
+on cos and sin is their ratio (1 when they are equal, as in DeepSeek-V3), while DeepSeek's
+attention module multiplies its softmax scale by ``yarn_mscale(s, mscale_all_dim) ** 2``
+instead. Applying both the plain factor and that softmax correction counts the temperature
+twice (chapter 11).
 
 :func:`scaled_inv_frequencies` returns ``(inv_freq, attention_factor)`` exactly like the
 initialisation functions of Hugging Face ``transformers``
@@ -31,6 +42,7 @@ base.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -51,11 +63,12 @@ __all__ = [
     "scaled_inv_frequencies",
     "rope_pairs_kept",
     "yarn_ramp",
+    "yarn_mscale",
     "cosine_sum",
     "min_base_for_context",
 ]
 
-METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3", "p-rope")
+METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3", "p-rope", "longrope")
 """The context-extension methods :func:`scaled_inv_frequencies` knows."""
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -65,15 +78,17 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "yarn": ("factor", "original_length"),
     "llama3": ("factor", "original_length"),
     "p-rope": ("p",),
+    "longrope": ("short_factor", "long_factor", "original_length", "factor"),
 }
 _OPTIONAL: dict[str, dict[str, Any]] = {
     "linear": {},
     "ntk": {},
     "dynamic": {},
     "yarn": {"beta_fast": 32.0, "beta_slow": 1.0, "attention_factor": None, "ramp": "index",
-             "truncate": True},
+             "truncate": True, "mscale": None, "mscale_all_dim": None},
     "llama3": {"low_freq_factor": 1.0, "high_freq_factor": 4.0},
     "p-rope": {"factor": 1.0},
+    "longrope": {"seq_len": None, "attention_factor": None},
 }
 YARN_RAMPS = ("index", "ratio")
 """How YaRN's ramp interpolates between its two boundaries (see :func:`yarn_ramp`)."""
@@ -198,6 +213,51 @@ def yarn_ramp(
     return 1.0 - np.clip((index - low) / (high - low), 0.0, 1.0)
 
 
+def yarn_mscale(factor: float, mscale: float = 1.0) -> float:
+    r"""YaRN's attention temperature :math:`0.1\,m \ln s + 1` for a scale factor :math:`s`.
+
+    The YaRN paper's :math:`\sqrt{1/t} = 0.1 \ln s + 1` is ``mscale=1``; DeepSeek's configs
+    name :math:`m` ``mscale`` or ``mscale_all_dim``. With :math:`s \le 1` (no extension) it is 1.
+    This is ``get_mscale`` in Hugging Face ``transformers`` and ``yarn_get_mscale`` in
+    DeepSeek's code.
+
+    Args:
+        factor: :math:`s`, a finite positive number.
+        mscale: :math:`m`, a finite non-negative number.
+
+    Returns:
+        The factor as a float: it multiplies cos and sin, so attention logits scale by its
+        square.
+    """
+    s = check_positive_number(factor, "factor")
+    m = _check_mscale(mscale, "mscale")
+    if s <= 1.0:
+        return 1.0
+    return 0.1 * m * math.log(s) + 1.0
+
+
+def _check_mscale(value: Any, name: str) -> float:
+    """Return ``value`` as a float after checking it is a finite non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        math.isfinite(float(value)) and float(value) >= 0.0
+    ):
+        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
+    return float(value)
+
+
+def _longrope_factors(values: Any, name: str, pairs: int) -> np.ndarray:
+    """LongRoPE's per-pair rescale factors as a float64 array of shape ``(pairs,)``."""
+    array = check_real_finite(as_numpy(values, name), name).astype(np.float64)
+    if array.shape != (pairs,):
+        raise ValueError(
+            f"{name} must hold one factor per pair, shape ({pairs},) = (head_dim // 2,), "
+            f"got shape {array.shape}"
+        )
+    if np.any(array <= 0.0):
+        raise ValueError(f"{name} must hold positive factors, got minimum {array.min()}")
+    return array
+
+
 def scaled_inv_frequencies(
     head_dim: int,
     base: float = 10_000.0,
@@ -223,9 +283,14 @@ def scaled_inv_frequencies(
               formula; with ``factor=1`` it is :math:`\ell/L`, as in the YaRN paper), and the
               original frequencies for :math:`\ell \le L`.
             * ``"yarn"``: ``factor``, ``original_length``; optional ``beta_fast=32``,
-              ``beta_slow=1``, ``attention_factor`` (default :math:`0.1\ln s + 1`, or 1 when
-              :math:`s \le 1`), ``ramp="index"`` and ``truncate=True`` (see :func:`yarn_ramp`).
-              :math:`\theta'_i = (1 - \gamma_i)\,\theta_i/s + \gamma_i\,\theta_i`.
+              ``beta_slow=1``, ``attention_factor``, ``mscale``, ``mscale_all_dim``,
+              ``ramp="index"`` and ``truncate=True`` (see :func:`yarn_ramp`).
+              :math:`\theta'_i = (1 - \gamma_i)\,\theta_i/s + \gamma_i\,\theta_i`. The
+              attention factor is ``attention_factor`` if given; else, when ``mscale`` and
+              ``mscale_all_dim`` are both given and non-zero, ``yarn_mscale(s, mscale) /
+              yarn_mscale(s, mscale_all_dim)`` (DeepSeek); else ``yarn_mscale(s)`` =
+              :math:`0.1\ln s + 1` (1 when :math:`s \le 1`). A lone ``mscale`` is ignored,
+              exactly as in ``transformers``.
             * ``"llama3"``: ``factor``, ``original_length``; optional ``low_freq_factor=1``,
               ``high_freq_factor=4``. Pairs with wavelength below :math:`L/\text{high}` are kept,
               above :math:`L/\text{low}` divided by :math:`s`, and smoothly blended between.
@@ -233,17 +298,25 @@ def scaled_inv_frequencies(
               :func:`rope_pairs_kept` ``(head_dim, p)`` pairs (the fastest) keep
               :math:`\theta_i` (divided by ``factor``), the others get frequency 0 and are not
               rotated at all.
+            * ``"longrope"``: ``short_factor`` and ``long_factor`` (one positive number per
+              pair each, shape ``(head_dim // 2,)``), ``original_length`` and ``factor``;
+              optional ``seq_len`` (the current length :math:`\ell`) and ``attention_factor``.
+              :math:`\theta'_i = \theta_i / r_i` with :math:`r` the long factors when
+              :math:`\ell > L` and the short ones otherwise (also when ``seq_len`` is not
+              given). The attention factor, for every length, is ``attention_factor`` if given,
+              else :math:`\sqrt{1 + \ln s / \ln L}` (1 when :math:`s \le 1`).
 
     Returns:
         ``(inv_freq, attention_factor)``: a float64 array of shape ``(head_dim // 2,)`` and a
         float. ``attention_factor`` multiplies cos and sin (logits scale by its square); it is
-        1 for every method but ``"yarn"``.
+        1 for every method but ``"yarn"`` and ``"longrope"``.
 
     Raises:
         ValueError: naming the argument: an unknown ``method``, a parameter the method does not
             take or a missing one, a non-positive or non-finite ``factor``, ``base`` or length,
             ``p`` outside :math:`[0, 1]`, ``beta_fast <= beta_slow``,
-            ``high_freq_factor <= low_freq_factor``.
+            ``high_freq_factor <= low_freq_factor``, LongRoPE factors of the wrong shape or
+            not positive, a negative ``mscale``.
 
     Example::
 
@@ -283,12 +356,40 @@ def scaled_inv_frequencies(
     if method == "yarn":
         gamma = yarn_ramp(head_dim, base, original_length=length, beta_fast=p["beta_fast"],
                           beta_slow=p["beta_slow"], ramp=p["ramp"], truncate=p["truncate"])
+        mscale, mscale_all_dim = (
+            None if p[name] is None else _check_mscale(p[name], name)
+            for name in ("mscale", "mscale_all_dim")
+        )
         attention = p["attention_factor"]
-        if attention is None:
-            attention = 0.1 * math.log(factor) + 1.0 if factor > 1.0 else 1.0
-        else:
+        if attention is not None:
             attention = check_positive_number(attention, "attention_factor")
+        elif mscale and mscale_all_dim:
+            attention = yarn_mscale(factor, mscale) / yarn_mscale(factor, mscale_all_dim)
+        else:
+            attention = yarn_mscale(factor)
         return (1.0 - gamma) * theta / factor + gamma * theta, float(attention)
+
+    if method == "longrope":
+        pairs = head_dim // 2
+        short = _longrope_factors(p["short_factor"], "short_factor", pairs)
+        long = _longrope_factors(p["long_factor"], "long_factor", pairs)
+        seq_len = p["seq_len"]
+        if seq_len is not None:
+            seq_len = check_positive_int(seq_len, "seq_len")
+        attention = p["attention_factor"]
+        if attention is not None:
+            attention = check_positive_number(attention, "attention_factor")
+        elif factor <= 1.0:
+            attention = 1.0
+        else:
+            if length < 2:
+                raise ValueError(
+                    f"original_length must be at least 2 for LongRoPE's attention factor "
+                    f"sqrt(1 + ln(factor) / ln(original_length)), got {length}"
+                )
+            attention = math.sqrt(1.0 + math.log(factor) / math.log(length))
+        rescale = long if seq_len is not None and seq_len > length else short
+        return theta / rescale, float(attention)
 
     # llama3
     low = check_positive_number(p["low_freq_factor"], "low_freq_factor")
