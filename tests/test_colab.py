@@ -82,13 +82,14 @@ def freeze(python: Path) -> dict[str, str]:
 
 
 def find_python(version: str) -> str | None:
-    """An interpreter of this version: on PATH, or under pyenv."""
-    found = shutil.which(f"python{version}")
-    if found:
-        return found
+    """A working interpreter of this version: under pyenv, or on PATH (pyenv's shims only
+    answer for the versions pyenv has selected, so each candidate is tried)."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    for candidate in sorted(pyenv.glob(f"{version}.*/bin/python{version}"), reverse=True):
-        return str(candidate)
+    candidates = sorted(map(str, pyenv.glob(f"{version}.*/bin/python{version}")), reverse=True)
+    candidates += [found for found in [shutil.which(f"python{version}")] if found]
+    for candidate in candidates:
+        if subprocess.run([candidate, "-c", "import venv"], capture_output=True).returncode == 0:
+            return candidate
     return None
 
 
