@@ -11,8 +11,8 @@ What it does:
 2. starts JupyterLab there (``jupyter lab --no-browser`` with a random token, on a free port,
    offline: no news, no update check) with ``PYTHONPATH`` set to this checkout;
 3. opens the notebook in Debian's Chromium (``/usr/bin/chromium``, never ``playwright
-   install``), runs every cell, and for each explorer focuses the first integer slider's
-   handle and presses ArrowRight (ArrowLeft back from the end of a short slider) ``--presses`` times, one at a
+   install``), runs every cell, and for each explorer focuses its first integer slider (a
+   position, a distance, a pair) and presses ArrowRight (ArrowLeft back from the end of a short slider) ``--presses`` times, one at a
    time;
 4. for every press measures, in the page, the time from the ``keydown`` event to the ``load``
    event of the explorer's image carrying the new picture (the ipywidgets ``Image`` view swaps
@@ -136,8 +136,19 @@ KERNEL_TIMES = """async () => {
 }"""
 
 
-def measure(page, output, presses: int) -> list[float]:
-    handle = output.locator(".noUi-handle").first
+def first_integer_label(name: str) -> str:
+    """The label of an explorer's first integer control (the slider a reader drags)."""
+    sys.path.insert(0, str(ROOT))
+    from ropeviz import explorers
+
+    explorer = eval(EXPLORERS[name], vars(explorers))  # noqa: S307 - our own table
+    return next(c.label for c in explorer.controls if c.options is None)
+
+
+def measure(page, output, label: str, presses: int) -> list[float]:
+    slider = output.locator(".widget-slider").filter(
+        has=page.locator("label", has_text=label)).first
+    handle = slider.locator(".noUi-handle").first
     image = output.locator("img").first
     handle.focus()
     times = []
@@ -204,7 +215,7 @@ def main() -> None:
                 cell = cells.nth(index + 1)
                 cell.scroll_into_view_if_needed()
                 results[name] = measure(page, cell.locator(".jp-OutputArea-output").first,
-                                        args.presses)
+                                        first_integer_label(name), args.presses)
             # the kernel-side times, read from the running kernel
             kernel = json.loads(page.evaluate(KERNEL_TIMES))
             browser.close()

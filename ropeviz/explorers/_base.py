@@ -139,7 +139,9 @@ class Explorer:
     * ``_build()``: create the axes and all artists, registering moving ones with
       :meth:`_dynamic`;
     * ``_apply(changed)``: move the artists to the current ``state``; return ``True`` when the
-      static background changed too (then the whole figure is re-drawn once);
+      static background changed too (then the whole figure is re-drawn once), ``"layers"``
+      when only the artists registered with :meth:`_layer` changed (they are drawn over the
+      cached static background: much cheaper than a full redraw), else ``False``;
     * ``_twin_data()``: the JSON-able data the static twin's script needs;
     * ``_twin_script``: the file name of that script in ``ropeviz/explorers/js``;
     * ``panels``: the twin's drawing panels as ``(name, short label)`` pairs; the script draws
@@ -166,10 +168,11 @@ class Explorer:
         self.figure = Figure(figsize=self.figsize, dpi=self.dpi, layout="none")
         FigureCanvasAgg(self.figure)
         self._moving: list[Artist] = []
+        self._layered: list[Artist] = []
+        self._static = None
         self._background = None
         self._widget = None
         self._sliders: dict[str, Any] = {}
-        self._boxes: dict[str, Any] = {}
         self._players: dict[str, Any] = {}
         self._png_view = None
         self._readout = None
@@ -231,7 +234,7 @@ class Explorer:
         """
         for control in self.controls:
             if not control.allowed(self.state[control.name]):
-                self._refuse(control, self.state[control.name])
+                self._refuse(control, self.state[control.name], self._dependent_max(control))
         limits = self._limits()
         for control in self.controls:
             top = limits.get(control.name)
@@ -242,6 +245,23 @@ class Explorer:
                 if control.name in given:
                     self._refuse(control, value, top)
                 self.state[control.name] = top
+
+    def _dependent_max(self, control: Control) -> int | None:
+        """The end of an integer control's slider in the current state, if it can be known.
+
+        Used to word an error: ``pair must be an integer in [0, 15]`` for a head dimension of
+        32, rather than the widest range the slider can ever have.
+        """
+        if control.options is not None:
+            return None
+        trial = {**self.state, control.name: control.minimum}
+        if not all(c.allowed(trial[c.name]) for c in self.controls):
+            return None
+        saved, self.state = self.state, trial
+        try:
+            return self._limits().get(control.name)
+        finally:
+            self.state = saved
 
     def _canonical(self) -> None:
         """Store every option as the option object itself (``8`` given for ``8.0``)."""
@@ -279,8 +299,9 @@ class Explorer:
         if not changed:
             return
         full = self._apply(changed)
-        self._draw(full=bool(full))
+        self._draw(full if full == "layers" else bool(full))
         self._sync_sliders()
+        self._sync_players()
 
     # -- drawing -----------------------------------------------------------------------------
     def _dynamic(self, artist: Artist) -> Artist:
@@ -288,15 +309,30 @@ class Explorer:
         self._moving.append(artist)
         return artist
 
-    def _draw(self, full: bool) -> None:
+    def _layer(self, artist: Artist) -> Artist:
+        """Register an artist that changes with some sliders only (a curve that follows the
+        base): it is drawn once into the cached background when ``_apply`` returns
+        ``"layers"``, so the other sliders blit over it without drawing it again."""
+        self._layered.append(artist)
+        return artist
+
+    def _draw(self, full: bool | str) -> None:
+        """Render the figure: ``True`` redraws everything, ``"layers"`` redraws the layered
+        artists over the static background, ``False`` only blits the moving artists."""
         canvas = self.figure.canvas
-        if full or self._background is None:
-            for artist in self._moving:
+        if full is True or self._background is None:
+            for artist in self._moving + self._layered:
                 artist.set_visible(False)
             canvas.draw()
-            self._background = canvas.copy_from_bbox(self.figure.bbox)
-            for artist in self._moving:
+            self._static = canvas.copy_from_bbox(self.figure.bbox)
+            for artist in self._moving + self._layered:
                 artist.set_visible(True)
+            full = "layers"
+        if full == "layers":
+            canvas.restore_region(self._static)
+            for artist in self._layered:
+                artist.axes.draw_artist(artist) if artist.axes else self.figure.draw_artist(artist)
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
         else:
             canvas.restore_region(self._background)
         for artist in self._moving:
@@ -319,12 +355,12 @@ class Explorer:
     # -- the live view -----------------------------------------------------------------------
     @property
     def widget(self):
-        """The ipywidgets view: the sliders above the figure (built on first use).
+        """The ipywidgets view: the sliders above the readout and the figure (built on first use).
 
-        Integer sliders get a number box for exact values (and the arrow keys), and a play
-        button where the control has ``play_ms``; both are linked to the slider in the browser
-        (``jslink``), so only the slider talks to the kernel. Uses only widgets that exist in
-        ipywidgets 7.7.1 (Colab) and 8.
+        Integer sliders show their value in an editable readout (type an exact value, or use
+        the arrow keys); a control with ``play_ms`` gets a play button that drives the slider
+        in the browser (``jsdlink``). Only the slider talks to the kernel, so a key press costs
+        one comm message. Uses only widgets that exist in ipywidgets 7.7.1 (Colab) and 8.
         """
         if self._widget is None:
             import ipywidgets as widgets
@@ -340,33 +376,25 @@ class Explorer:
                         value=value, description=control.label, continuous_update=True,
                         style=style, layout=widgets.Layout(width="420px"),
                     )
-                    parts = [slider]
                 else:
                     top = limits.get(control.name, control.maximum)
                     slider = widgets.IntSlider(
                         min=control.minimum, max=top, value=value, description=control.label,
-                        continuous_update=True, readout=False, style=style,
-                        layout=widgets.Layout(width="420px"),
+                        continuous_update=True, style=style, layout=widgets.Layout(width="420px"),
                     )
-                    box = widgets.BoundedIntText(
-                        min=control.minimum, max=top, value=value,
-                        layout=widgets.Layout(width="7.5em"),
-                    )
-                    widgets.jslink((slider, "value"), (box, "value"))
-                    self._boxes[control.name] = box
-                    parts = [slider, box]
-                    if control.play_ms:
-                        player = widgets.Play(
-                            min=control.minimum, max=top, value=value, step=1,
-                            interval=control.play_ms,
-                            layout=widgets.Layout(width="auto"),
-                        )
-                        widgets.jslink((player, "value"), (slider, "value"))
-                        self._players[control.name] = player
-                        parts.append(player)
                 slider.observe(self._on_slider, names="value")
                 self._sliders[control.name] = slider
-                rows.append(widgets.HBox(parts) if len(parts) > 1 else slider)
+                row = slider
+                if control.play_ms:
+                    player = widgets.Play(min=control.minimum, max=slider.max, value=value,
+                                          step=1, interval=control.play_ms,
+                                          layout=widgets.Layout(width="auto"))
+                    # play -> slider only: a key press on the slider sends one message, and the
+                    # kernel tells the player where the slider is (see _sync_players).
+                    widgets.jsdlink((player, "value"), (slider, "value"))
+                    self._players[control.name] = player
+                    row = widgets.HBox([slider, player])
+                rows.append(row)
             self._png_view = widgets.Image(value=self.png(), format="png",
                                            layout=widgets.Layout(max_width="100%"))
             self._readout = widgets.HTML(self._readout_html())
@@ -379,6 +407,13 @@ class Explorer:
         name = next(n for n, s in self._sliders.items() if s is change["owner"])
         self.update(**{name: change["new"]})
 
+    def _sync_players(self) -> None:
+        """Move each idle play button to its slider's value (after the picture has been sent)."""
+        for name, player in self._players.items():
+            playing = getattr(player, "playing", getattr(player, "_playing", False))
+            if not playing and player.value != self.state[name]:
+                player.value = self.state[name]
+
     def _sync_sliders(self) -> None:
         if not self._sliders:
             return
@@ -387,7 +422,7 @@ class Explorer:
             limits = self._limits()
             for name, slider in self._sliders.items():
                 if name in limits:
-                    for widget in (slider, self._boxes.get(name), self._players.get(name)):
+                    for widget in (slider, self._players.get(name)):
                         if widget is not None and widget.max != limits[name]:
                             if widget.value > limits[name]:
                                 widget.value = limits[name]

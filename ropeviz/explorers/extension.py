@@ -45,9 +45,10 @@ CLASS_NAMES = {"kept": "green", "between": "orange", "interpolated": "blue"}
 def cosine_sums(inv_freq: Any, length: int) -> np.ndarray:
     r""":math:`B(m) = \sum_i \cos(m\,\theta_i)` for every integer :math:`0 \le m <` ``length``.
 
-    The criterion of :func:`ropeviz.scaling.cosine_sum` for any frequencies (a scaled schedule),
-    computed in blocks as :math:`\operatorname{Re}\,(e^{\mathrm i m_0\theta}\cdot
-    e^{\mathrm i k\theta})` so that long contexts cost a matrix-vector product per block.
+    The criterion of :func:`ropeviz.scaling.cosine_sum` for any frequencies (a scaled schedule).
+    With :math:`m = m_0 + k` (blocks of 1024 distances),
+    :math:`\cos(m\theta) = \cos(k\theta)\cos(m_0\theta) - \sin(k\theta)\sin(m_0\theta)`,
+    so the whole range costs two matrix products instead of ``length * n`` cosines.
 
     Args:
         inv_freq: frequencies :math:`\theta_i`, shape ``(n,)``.
@@ -57,13 +58,11 @@ def cosine_sums(inv_freq: Any, length: int) -> np.ndarray:
         float64 array of shape ``(length,)``.
     """
     freqs = np.asarray(inv_freq, dtype=np.float64)
-    block = 4096
-    steps = np.exp(1j * np.outer(np.arange(block, dtype=np.float64), freqs))
-    out = np.empty(length)
-    for start in range(0, length, block):
-        stop = min(start + block, length)
-        out[start:stop] = (steps[: stop - start] @ np.exp(1j * start * freqs)).real
-    return out
+    block = 1024
+    within = np.outer(np.arange(block, dtype=np.float64), freqs)  # (block, n): k theta
+    starts = np.outer(freqs, np.arange(0, length, block, dtype=np.float64))  # (n, blocks)
+    table = np.cos(within) @ np.cos(starts) - np.sin(within) @ np.sin(starts)  # (block, blocks)
+    return table.T.reshape(-1)[:length]
 
 
 def _first_negative(values: np.ndarray) -> int | None:
@@ -133,6 +132,7 @@ class ScalingExplorer(Explorer):
         self.min_base = min_base_for_context(self.original_length, self.head_dim)
         """The smallest base with :math:`B(m) \\ge 0` for every :math:`m < L` (Men et al.)."""
         self._schedules: dict[tuple[str, float], dict[str, Any]] = {}
+        self._original_sums: np.ndarray | None = None
         super().__init__({"method": method, "factor": factor, "pair": pair})
 
     # -- the numbers -------------------------------------------------------------------------
@@ -177,7 +177,7 @@ class ScalingExplorer(Explorer):
             ``first``: the first distance with :math:`B'(m) < 0` (``None`` if none);
             ``original_first``: the same for the original frequencies (:func:`cosine_sum`);
             ``lows``, ``original_lows``: the lowest :math:`B/(d/2)` in each of :data:`BINS`
-            stretches of ``m < sL`` (shape ``(BINS,)``).
+            equal stretches of ``m < sL`` (fewer when :math:`sL <` :data:`BINS`).
         """
         method = self.state["method"] if method is None else method
         s = self.state["factor"] if factor is None else factor
@@ -186,8 +186,11 @@ class ScalingExplorer(Explorer):
             length = self.target_length(s)
             half = self.head_dim / 2
             scaled = cosine_sums(self.schedule(method, s)[0], length)
-            original = cosine_sum(np.arange(length), self.head_dim, self.base)
-            edges = np.linspace(0, length, BINS + 1).round().astype(int)
+            if self._original_sums is None:  # once, for the longest target: a prefix serves all
+                longest = self.target_length(max(FACTORS))
+                self._original_sums = cosine_sum(np.arange(longest), self.head_dim, self.base)
+            original = self._original_sums[:length]
+            edges = np.linspace(0, length, min(BINS, length) + 1).round().astype(int)
             self._schedules[key] = {
                 "first": _first_negative(scaled),
                 "original_first": _first_negative(original),
@@ -232,13 +235,18 @@ class ScalingExplorer(Explorer):
         self._length_line = axc.axvline(self.original_length, color=OKABE_ITO["black"], lw=1)
         axc.legend(loc="upper right", fontsize=8)
         (self._first_dot,) = axc.plot([], [], "o", color=OKABE_ITO["vermillion"], ms=6)
+        # the method changes only these: drawn into the background (a factor change redraws)
+        self._layer(self._scaled_curve)
+        self._layer(self._first_dot)
 
     def _apply(self, changed: set[str]) -> bool:
-        full = bool(changed & {"method", "factor"})
-        if full:
+        full: bool | str = "factor" in changed  # the criterion's x axis is 0..sL
+        if changed & {"method", "factor"}:
+            full = full or "layers"
             crit = self.criterion()
             length = self.target_length()
-            centres = (np.arange(BINS) + 0.5) * length / BINS
+            bins = crit["lows"].size
+            centres = (np.arange(bins) + 0.5) * length / bins
             self._original_curve.set_data(centres, crit["original_lows"])
             self._scaled_curve.set_data(centres, crit["lows"])
             self.ax_criterion.set_xlim(0, length)
@@ -336,7 +344,6 @@ class ScalingExplorer(Explorer):
             "methodLabels": list(METHOD_LABELS),
             "settings": settings,
             "originals": originals,
-            "bins": BINS,
             "top": float(2 * np.pi / self.theta[-1] * max(FACTORS) ** 2 * 4),
             "colors": {**CLASS_NAMES, "length": "black", "pair": "vermillion",
                        "original": "faint", "scaled": "blue", "first": "vermillion"},

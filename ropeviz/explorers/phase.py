@@ -180,13 +180,14 @@ class PhaseExplorer(Explorer):
                       fontsize=10.5)
         axs.tick_params(labelsize=8)
         (self._curve,) = axs.plot([], [], color=OKABE_ITO["blue"], lw=1.3)
+        self._layer(self._curve)  # drawn into the background when spread or focus move
         self._marker = self._dynamic(axs.axvline(0, color=OKABE_ITO["black"], lw=0.9, ls=":"))
         (self._dot,) = axs.plot([], [], "o", color=OKABE_ITO["vermillion"], ms=7)
         self._dynamic(self._dot)
 
     def _apply(self, changed: set[str]) -> bool:
-        full = bool(changed & {"spread", "focus"})
-        if full:
+        layers = bool(changed & {"spread", "focus"})
+        if layers:
             self._curve.set_data(self.distances, self.scores())
         z = self.phasors()
         tips = np.concatenate([[0], np.cumsum(z)])
@@ -199,7 +200,7 @@ class PhaseExplorer(Explorer):
         r = self.state["distance"]
         self._marker.set_xdata([r, r])
         self._dot.set_data([r], [total.real])
-        return full
+        return "layers" if layers else False
 
     def readout(self) -> str:
         r, spread, focus = self.state["distance"], self.state["spread"], self.state["focus"]

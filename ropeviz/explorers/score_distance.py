@@ -170,12 +170,17 @@ class ScoreDistanceExplorer(Explorer):
         axp.tick_params(labelsize=8)
         (self._kept,) = axp.plot([], [], "o", ms=3.5, color=OKABE_ITO["blue"])
         (self._stopped,) = axp.plot([], [], "x", ms=4, color="#888888")
+        # base and p move the curves and the dots: drawn into the background, not redrawn
+        # when only the distance moves
+        for artist in (*self._lines.values(), self._expected_line, self._kept, self._stopped):
+            self._layer(artist)
+
         self._r_line = self._dynamic(axp.axhline(1, color=OKABE_ITO["vermillion"], lw=1.2))
 
     def _apply(self, changed: set[str]) -> bool:
-        full = bool(changed & {"base", "p"})
         curves = self.curves()
-        if full:
+        layers = bool(changed & {"base", "p"})
+        if layers:
             for kind, line in self._lines.items():
                 line.set_data(self.distances, curves[kind])
             self._expected_line.set_data(self.distances, self.expected())
@@ -189,7 +194,7 @@ class ScoreDistanceExplorer(Explorer):
         for kind, dot in self._dots.items():
             dot.set_data([r], [curves[kind][r]])
         self._r_line.set_ydata([max(r, 2.0)] * 2)
-        return full
+        return "layers" if layers else False
 
     def readout(self) -> str:
         r, base, p = self.state["distance"], self.state["base"], self.state["p"]

@@ -70,7 +70,8 @@ function draw(ctx) {
     el(Q.svg, "line", { x1: B.x(0), x2: B.x(target), y1: B.y(0), y2: B.y(0), class: "rv-zero" });
     el(Q.svg, "line", { x1: B.x(L), x2: B.x(L), y1: B.box.y, y2: B.box.y + B.box.h, stroke: c(C.length), "stroke-width": 1.2 });
     const xs = [];
-    for (let k = 0; k < D.bins; k++) xs.push(((k + 0.5) * target) / D.bins);
+    const bins = S.lows.length;
+    for (let k = 0; k < bins; k++) xs.push(((k + 0.5) * target) / bins);
     ropeviz.path(Q.svg, xs, D.originals[factor].lows, B, { stroke: c(C.original), "stroke-width": 1.4, class: "original-lows" });
     ropeviz.path(Q.svg, xs, S.lows, B, { stroke: c(C.scaled), "stroke-width": 1.6, class: "scaled-lows" });
     if (S.first !== null) el(Q.svg, "circle", { cx: B.x(S.first), cy: B.y(0), r: 5, fill: c(C.first), class: "first-negative" });
