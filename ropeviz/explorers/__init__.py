@@ -11,7 +11,7 @@ Each explorer is one call in a notebook; display it as a cell's last expression.
 * :class:`PairingExplorer`: interleaved vs half pairing, and the permutation between them.
 * :class:`ScoreDistanceExplorer`: score against distance for aligned, related, random q, k; p-RoPE.
 * :class:`PhaseExplorer`: the score as a sum of per-pair phasors that interfere.
-* :class:`ScalingExplorer`: PI, NTK-aware, dynamic NTK, YaRN and Llama 3 on every pair's wavelength.
+* :class:`ScalingExplorer`: PI, NTK, dynamic NTK, YaRN and Llama 3 on every pair's wavelength.
 """
 
 from ._base import Control, Explorer

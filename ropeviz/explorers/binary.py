@@ -316,15 +316,15 @@ class BinarySinusoidalExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Top left: the bits of position p as a row of filled or empty squares, least "
-            "significant first, with the bits that flipped since p-1 outlined, and below them "
-            "the smooth code's sine and cosine rows coloured from blue (-1) to red (+1). Bottom "
-            "left: the size of the step from p-1 to p at every position, spikes at multiples "
-            "of powers of two for the bits and a flat line for the smooth code, whose step has "
-            "the same length at every position, with a marker at p. Right: the lowest bits as "
+            "First panel: the bits of position p as a row of filled or empty squares, least "
+            "significant first, with the bits that flipped since p-1 outlined, and below them the"
+            " smooth code's sine and cosine rows coloured from blue (-1) to red (+1). Second "
+            "panel: the size of the step from p-1 to p at every position, spikes at multiples of "
+            "powers of two for the bits and a flat line for the smooth code, whose step has the "
+            "same length at every position, with a marker at p. Third panel: the lowest bits as "
             "square waves of period 2^(k+1) over 64 positions with their fundamental sinusoids "
-            "1/2 - (2/pi) sin(pi (p + 1/2) / 2^k) overlaid and a vertical marker at p (at "
-            "p mod 64 beyond 64, since these bits repeat)."
+            "1/2 - (2/pi) sin(pi (p + 1/2) / 2^k) overlaid and a vertical marker at p (at p mod "
+            "64 beyond 64, since these bits repeat)."
         )
 
     # -- the static twin ---------------------------------------------------------------------

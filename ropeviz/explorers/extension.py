@@ -1,4 +1,4 @@
-r"""The context-extension explorer: what PI, NTK-aware, dynamic NTK, YaRN and Llama 3 do to every pair.
+r"""The context-extension explorer: what PI, NTK-aware, dynamic NTK, YaRN and Llama 3 do.
 
 A model trained on :math:`L` tokens has seen pair :math:`i` turn through angles up to
 :math:`L\theta_i`; pairs whose wavelength :math:`\lambda_i = 2\pi/\theta_i` exceeds :math:`L`
@@ -280,7 +280,8 @@ class ScalingExplorer(Explorer):
                  f"between, {counts['interpolated']} interpolated (\u03b8' = \u03b8/s)")
         if method == "dynamic":
             effective = s * target / L - (s - 1)
-            pairs += f"; dynamic NTK at \u2113 = sL: s_eff = s\u00b7\u2113/L \u2212 (s \u2212 1) = {effective:g}"
+            pairs += (f"; dynamic NTK at \u2113 = sL: s_eff = s\u00b7\u2113/L \u2212 (s \u2212 1) = "
+                      f"{effective:g}")
         if attention != 1.0:
             pairs += f"; attention factor {attention:.4g}: logits \u00d7 {attention ** 2:.4g}"
         lines.append(pairs)

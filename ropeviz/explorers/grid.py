@@ -229,7 +229,7 @@ class GridExplorer(Explorer):
         axm.set(xlim=(-W + 0.5, W - 0.5), ylim=(H - 0.5, -H + 0.5), aspect="equal",
                 xlabel="\u0394x = key x \u2212 query x", ylabel="\u0394y = key y \u2212 query y")
         axm.set_title("Score s(\u0394x, \u0394y): the same for every query;\n"
-                      "the box is what the left panel shows", fontsize=10.5)
+                      "the box is what the first panel shows", fontsize=10.5)
         axm.tick_params(labelsize=8)
         axm.grid(False)
         axm.plot([0], [0], "+", color=OKABE_ITO["black"], ms=8)
@@ -261,12 +261,12 @@ class GridExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: a grid of image patches coloured by how much attention the outlined query "
-            "patch pays to each, brightest on the query and along the directions of the "
-            "frequency vectors. Right: the attention score as a function of the offset between "
-            "key and query patch, a cross for axial 2-D RoPE that turns with the angle slider, "
-            "with a box marking the offsets the left panel shows; moving the query slides the "
-            "box over the unchanged map."
+            "First panel: a grid of image patches coloured by how much attention the outlined "
+            "query patch pays to each, brightest on the query and along the directions of the "
+            "frequency vectors. Second panel: the attention score as a function of the offset "
+            "between key and query patch, a cross for axial 2-D RoPE that turns with the angle "
+            "slider, with a box marking the offsets the first panel shows; moving the query "
+            "slides the box over the unchanged map."
         )
 
     # -- the static twin ---------------------------------------------------------------------

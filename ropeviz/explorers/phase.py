@@ -43,12 +43,13 @@ _CIRCLE = np.linspace(0.0, 2.0 * np.pi, 181)
 
 
 class PhaseExplorer(Explorer):
-    r"""Sliders for the distance :math:`r`, the phase spread :math:`\delta` and the focus :math:`r_0`.
+    r"""Sliders for the distance :math:`r`, the phase spread :math:`\delta`, the focus :math:`r_0`.
 
     Args:
         head_dim: :math:`d` (:math:`d/2` phasors).
         base: frequency base.
-        distance: initial :math:`r = m - n`, ``0 <= distance <= max_distance``.
+        distance: initial :math:`r = m - n`, ``0 <= distance <= max_distance`` (default: 4,
+            or ``max_distance`` if smaller).
         spread: initial :math:`\delta`, one of :data:`SPREADS` (or any value in [0, 1], added).
         focus: :math:`r_0`, the distance where the phasors line up at spread 0.
         max_distance: the distance slider's end; attention is a softmax over
@@ -74,7 +75,7 @@ class PhaseExplorer(Explorer):
         head_dim: int = 64,
         base: float = 10_000.0,
         *,
-        distance: int = 4,
+        distance: int | None = None,
         spread: float = 0.0,
         focus: int = 0,
         max_distance: int = 255,
@@ -103,6 +104,8 @@ class PhaseExplorer(Explorer):
         self.u = np.random.default_rng(int(seed)).uniform(-np.pi, np.pi, size=self.head_dim // 2)
         """The fixed random phase directions :math:`u_i`, shape ``(d/2,)``."""
         self.distances = np.arange(self.max_distance + 1)
+        if distance is None:
+            distance = min(4, self.max_distance)
         super().__init__({"distance": distance, "spread": float(spread), "focus": focus})
 
     # -- the numbers -------------------------------------------------------------------------
@@ -111,22 +114,38 @@ class PhaseExplorer(Explorer):
         return -self.state["focus"] * self.theta + self.state["spread"] * self.u
 
     def products(self) -> np.ndarray:
-        r""":math:`h_i = q^{(i)}\overline{k^{(i)}} = |h|\,e^{\mathrm i\varphi_i}`, complex ``(d/2,)``."""
+        r"""The products :math:`h_i = q^{(i)}\overline{k^{(i)}} = |h|\,e^{\mathrm i\varphi_i}`.
+
+        Returns:
+            complex, shape ``(d/2,)``.
+        """
         return self.magnitude * np.exp(1j * self.phases())
 
     def query(self) -> np.ndarray:
-        r"""A query whose pairs are :math:`\sqrt{|h|}\,e^{\mathrm i\varphi_i}` (interleaved), ``(d,)``."""
+        r"""A query whose pairs are :math:`\sqrt{|h|}\,e^{\mathrm i\varphi_i}` (interleaved).
+
+        Returns:
+            shape ``(d,)``.
+        """
         z = np.sqrt(self.magnitude) * np.exp(1j * self.phases())
         return np.stack([z.real, z.imag], axis=1).reshape(-1)
 
     def key(self) -> np.ndarray:
-        r"""A key whose pairs are :math:`(\sqrt{|h|}, 0)`, so :math:`q^{(i)}\overline{k^{(i)}} = h_i`; ``(d,)``."""
+        r"""A key whose pairs are :math:`(\sqrt{|h|}, 0)`, so :math:`q^{(i)}\overline{k^{(i)}} = h_i`.
+
+        Returns:
+            shape ``(d,)``.
+        """
         k = np.zeros(self.head_dim)
         k[0::2] = np.sqrt(self.magnitude)
         return k
 
     def phasors(self, distance: int | None = None) -> np.ndarray:
-        r""":math:`h_i e^{\mathrm i r\theta_i}` at distance ``r`` (default: the slider's), ``(d/2,)``."""
+        r"""The phasors :math:`h_i e^{\mathrm i r\theta_i}` at ``distance`` (default: the slider's).
+
+        Returns:
+            complex, shape ``(d/2,)``.
+        """
         r = self.state["distance"] if distance is None else distance
         return self.products() * np.exp(1j * r * self.theta)
 
@@ -176,7 +195,8 @@ class PhaseExplorer(Explorer):
         axs.axhline(0, color="#cccccc", lw=0.8)
         axs.set(xlim=(0, self.max_distance), ylim=(-1.08 * bound, 1.08 * bound),
                 xlabel="distance r = m \u2212 n", ylabel="score s(r)")
-        axs.set_title("Score s(r) = Re \u03a3 h\u1d62e^(ir\u03b8\u1d62); dashed: \u00b1\u03a3|h\u1d62|",
+        axs.set_title("Score s(r) = Re \u03a3 h\u1d62e^(ir\u03b8\u1d62); "
+                      "dashed: \u00b1\u03a3|h\u1d62|",
                       fontsize=10.5)
         axs.tick_params(labelsize=8)
         (self._curve,) = axs.plot([], [], color=OKABE_ITO["blue"], lw=1.3)
@@ -212,7 +232,8 @@ class PhaseExplorer(Explorer):
             f"r = {r}: score s(r) = Re \u03a3 h_i e^(i r \u03b8_i) = {total.real:+.3f}; "
             f"|\u03a3 h_i e^(i r \u03b8_i)| = {abs(total):.3f} of at most \u03a3|h_i| = "
             f"{bound:.3f} ({100 * abs(total) / bound:.1f}%)",
-            f"phases \u03c6_i = \u2212r\u2080\u00b7\u03b8_i + \u03b4\u00b7u_i with r\u2080 = {focus}, "
+            "phases \u03c6_i = \u2212r\u2080\u00b7\u03b8_i + \u03b4\u00b7u_i with "
+            f"r\u2080 = {focus}, "
             f"\u03b4 = {spread:g}: at \u03b4 = 0 every phasor lines up at r = r\u2080",
             f"attention over r = 0..{self.max_distance} (softmax of s/\u221ad): weight at r "
             f"{weights[r]:.4f}, peak at r = {int(np.argmax(weights))}; entropy {entropy:.3f} nats "

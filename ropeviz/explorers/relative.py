@@ -179,10 +179,11 @@ class RelativeExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: the RoPE score of one random query and key plotted against the relative "
-            "distance m minus n, with a dot at the current positions. Right: normalised scores "
-            "against relative distance for aligned, random and constant vectors; the aligned "
-            "and constant curves fall from 1 with distance, the random curve wanders around 0."
+            "First panel: the RoPE score of one random query and key plotted against the relative"
+            " distance m minus n, with a dot at the current positions. Second panel: normalised "
+            "scores against relative distance for aligned, random and constant vectors; the "
+            "aligned and constant curves fall from 1 with distance, the random curve wanders "
+            "around 0."
         )
 
     # -- the static twin ---------------------------------------------------------------------

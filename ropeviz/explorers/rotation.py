@@ -222,10 +222,10 @@ class RotationExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: one pair of a random query drawn as an arrow on the unit circle, at position "
-            "0 (dashed) and rotated to position m (solid), with the angle between them marked. "
-            "Right: one small clock per pair whose hand shows that pair's rotation m times "
-            "theta_i; the first pairs turn fastest, the last ones barely move."
+            "First panel: one pair of a random query drawn as an arrow on the unit circle, at "
+            "position 0 (dashed) and rotated to position m (solid), with the angle between them "
+            "marked. Second panel: one small clock per pair whose hand shows that pair's rotation"
+            " m times theta_i; the first pairs turn fastest, the last ones barely move."
         )
 
     # -- the static twin ---------------------------------------------------------------------

@@ -50,7 +50,8 @@ class ScoreDistanceExplorer(Explorer):
         head_dim: :math:`d`, a positive even integer.
         base: initial frequency base; the slider offers :data:`ropeviz.explorers.rotation.BASES`.
         p: initial fraction of rotating pairs; the slider offers :data:`FRACTIONS`.
-        distance: initial distance :math:`r`, ``0 <= distance <= max_distance``.
+        distance: initial distance :math:`r`, ``0 <= distance <= max_distance`` (default:
+            100, or ``max_distance`` if smaller).
         max_distance: the distance slider's end and the curves' range.
         noise: :math:`\sigma` of the related key :math:`k = q + \sigma\varepsilon`.
         seed: seed of the Gaussian vectors.
@@ -78,7 +79,7 @@ class ScoreDistanceExplorer(Explorer):
         base: float = 10_000.0,
         *,
         p: float = 1.0,
-        distance: int = 100,
+        distance: int | None = None,
         max_distance: int = 2048,
         noise: float = 1.0,
         seed: int = 0,
@@ -105,6 +106,8 @@ class ScoreDistanceExplorer(Explorer):
                         "random": (q_random, k_random)}
         self.distances = np.arange(self.max_distance + 1)
         self._curves: dict[tuple[float, float], dict[str, np.ndarray]] = {}
+        if distance is None:
+            distance = min(100, self.max_distance)
         super().__init__({"distance": distance, "base": base, "p": float(p)})
 
     # -- the numbers -------------------------------------------------------------------------
@@ -188,7 +191,8 @@ class ScoreDistanceExplorer(Explorer):
             kept = freqs > 0
             index = np.arange(freqs.size)
             self._kept.set_data(index[kept], 2 * np.pi / freqs[kept])
-            self._stopped.set_data(index[~kept], np.full((~kept).sum(), self.ax_pairs.get_ylim()[1] / 1.6))
+            top = self.ax_pairs.get_ylim()[1] / 1.6  # stopped pairs: a row of crosses at the top
+            self._stopped.set_data(index[~kept], np.full((~kept).sum(), top))
         r = self.state["distance"]
         self._marker.set_xdata([r, r])
         for kind, dot in self._dots.items():

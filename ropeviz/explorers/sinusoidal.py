@@ -217,12 +217,12 @@ class SinusoidalExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: a heatmap of the sinusoidal position encoding, positions down and dimensions "
-            "across, blue for -1 and red for +1, fast stripes in the first columns and slow ones "
-            "in the last, with the rows p and p+k and the two columns of the selected pair "
-            "outlined. Right: that pair drawn as a point (sin, cos) on the unit circle at "
-            "position p and at position p+k, with the arc between them, whose angle k times "
-            "theta_i is the same whatever p is."
+            "First panel: a heatmap of the sinusoidal position encoding, positions down and "
+            "dimensions across, blue for -1 and red for +1, fast stripes in the first columns and"
+            " slow ones in the last, with the rows p and p+k and the two columns of the selected "
+            "pair outlined. Second panel: that pair drawn as a point (sin, cos) on the unit "
+            "circle at position p and at position p+k, with the arc between them, whose angle k "
+            "times theta_i is the same whatever p is."
         )
 
     # -- the static twin ---------------------------------------------------------------------

@@ -43,7 +43,7 @@ function draw(ctx) {
 
   // Right: one clock per pair, hand at m * theta_k; the selected pair circled.
   const cols = pairs <= 64 ? 8 : 16, rows = Math.ceil(pairs / cols);  // as clock_columns()
-  let Q = ctx.panel("clocks", { aspect: 0.8 });
+  let Q = ctx.panel("clocks", ctx.cache.clocks ? { height: ctx.cache.clocks.height } : { aspect: 0.8 });
   const key = d + ":" + Q.w;
   if (ctx.cache.clocksKey !== key) {
     ropeviz.clear(Q.svg);
@@ -61,7 +61,7 @@ function draw(ctx) {
       el(faces, "line", { x1: x + 0.78 * r, y1: y, x2: x + r, y2: y, stroke: c("faint") });
       if (k % cols === 0) ropeviz.text(faces, labelW - 6, y + 4, String(k), { class: "rv-tick", "text-anchor": "end" });
     }
-    ctx.cache.clocks = { x0: x0, y0: y0, r: r, cell: cell, g: el(Q.svg, "g", { class: "hands" }) };
+    ctx.cache.clocks = { x0: x0, y0: y0, r: r, cell: cell, height: Q.h, g: el(Q.svg, "g", { class: "hands" }) };
     ctx.cache.clocksKey = key;
   }
   const K = ctx.cache.clocks;
