@@ -235,7 +235,6 @@ def test_rotation_twin_moves_with_its_sliders(visit):
     state = twin_state(explorer)
     python = RotationExplorer(head_dim=state["head_dim"], base=state["base"],
                               position=state["position"], pair=state["pair"])
-    python.update(head_dim=state["head_dim"])
     assert state["readout"] == python.readout(), "twin and Python disagree on the numbers"
     before = explorer.locator(".ropeviz-canvas").screenshot()
 
