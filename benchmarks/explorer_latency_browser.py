@@ -19,7 +19,9 @@ What it does:
    its ``src`` to a new blob URL; ``load`` fires once it is decoded);
 5. prints the median and the maximum per explorer, next to the kernel-side median (the time
    inside ``update``: draw, PNG encode, hand the bytes to the widget), so the rest is the comm
-   round trip and the browser.
+   round trip and the browser. The first row, ``Floor``, is no explorer: a slider whose
+   observer only swaps two ready-made pictures of the same size, i.e. what JupyterLab and
+   ipywidgets cost on this machine before any explorer does anything.
 
 The book's budget is a median under 30 ms on a 2-core machine. This is a measurement, not a
 test: numbers depend on the machine and on what else runs on it.
@@ -47,6 +49,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 BUDGET_MS = 30.0
 
 EXPLORERS = {
+    "Floor": "floor()",  # no explorer: a slider that swaps two ready-made pictures
     "Rotation": "RotationExplorer()",
     "Relative": "RelativeExplorer()",
     "Sinusoidal": "SinusoidalExplorer()",
@@ -69,6 +72,22 @@ def _timed(self, change):
     _original(self, change)
     KERNEL_MS.setdefault(type(self).__name__, []).append((time.perf_counter() - start) * 1e3)
 rx.Explorer._on_slider = _timed
+
+
+def floor():
+    # The floor: a slider whose observer only swaps two ready-made 810 x 378 PNGs.
+    import ipywidgets as w
+    import numpy as np
+    from ropeviz.explorers._base import encode_png
+    pictures = [encode_png(np.full((378, 810, 4), v, np.uint8)) for v in (40, 220)]
+    image = w.Image(value=pictures[0], format="png")
+    slider = w.IntSlider(min=0, max=4096, description="probe")
+    def swap(change):
+        start = time.perf_counter()
+        image.value = pictures[change["new"] % 2]
+        KERNEL_MS.setdefault("floor", []).append((time.perf_counter() - start) * 1e3)
+    slider.observe(swap, names="value")
+    return w.VBox([slider, image])
 """
 
 
@@ -141,6 +160,8 @@ def first_integer_label(name: str) -> str:
     sys.path.insert(0, str(ROOT))
     from ropeviz import explorers
 
+    if name == "Floor":
+        return "probe"
     explorer = eval(EXPLORERS[name], vars(explorers))  # noqa: S307 - our own table
     return next(c.label for c in explorer.controls if c.options is None)
 

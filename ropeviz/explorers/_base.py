@@ -338,8 +338,9 @@ class Explorer:
         for artist in self._moving:
             artist.axes.draw_artist(artist) if artist.axes else self.figure.draw_artist(artist)
         if self._png_view is not None:
-            self._png_view.value = self.png()
+            # The readout first: the browser lays it out while the kernel encodes the picture.
             self._readout.value = self._readout_html()
+            self._png_view.value = self.png()
 
     def _readout_html(self) -> str:
         return (
