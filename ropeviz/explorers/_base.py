@@ -490,7 +490,7 @@ class Explorer:
             "state": self.state,
             "data": self._twin_data(),
         }
-        script = _read_js("runtime.js") + "\n" + _read_js(self._twin_script)
+        script = _compact_js(_read_js("runtime.js") + "\n" + _read_js(self._twin_script))
         payload = json.dumps(config, separators=(",", ":"), sort_keys=True, default=_json_default)
         payload = payload.replace("</", "<\\/")
         panels = "".join(
@@ -578,6 +578,16 @@ def _css() -> str:
     """The twins' style sheet, with the Okabe-Ito palette as CSS variables (one source)."""
     palette = ";".join(f"--rv-{name}:{colour}" for name, colour in OKABE_ITO.items())
     return f".ropeviz-explorer{{{palette}}}" + _read_js("explorer.css")
+
+
+def _compact_js(source: str) -> str:
+    """The twin scripts without comment lines and indentation (about a third lighter).
+
+    Safe for these scripts: none has a multi-line string or template literal, and a line that
+    starts with ``//`` is always a comment in them.
+    """
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
 
 
 def _read_js(name: str) -> str:
