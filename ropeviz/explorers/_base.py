@@ -14,6 +14,21 @@ Both views ship in one mimebundle: Jupyter front-ends pick the widget view, the 
 ``nb_mime_priority_overrides`` preferring ``text/html``) picks the twin. The twin's HTML is a pure
 function of the explorer's state and an instance number, so re-running a notebook reproduces it
 byte for byte (nbval compares it).
+
+What every explorer gets from this module and ``js/runtime.js`` (never re-done per explorer):
+
+* controls: a labelled range input per slider, announcing its value (``aria-valuetext``:
+  "10,000", not the option's index); a number box beside every integer slider (the editable
+  readout in the live view); a play button (``aria-pressed``) where a control has ``play_ms``,
+  an ipywidgets ``Play`` in the live view, and a single step per press under
+  ``prefers-reduced-motion``;
+* the readout, a polite live region (``role="status"``) whose text is :meth:`Explorer.readout`;
+* panels: one SVG per entry of ``panels``, with its own short label, laid out by the script
+  for the width it gets (text in CSS pixels, 12 px and up), in a grid that stacks on narrow
+  screens and re-lays out on resize;
+* themes: colours are CSS variables (the Okabe-Ito palette from :mod:`ropeviz.plotting` plus
+  foreground, background and axis colours) with a dark set under
+  ``html[data-theme="dark"]`` (the book's pydata/sphinx-book theme) and JupyterLab's dark theme.
 """
 
 from __future__ import annotations
