@@ -66,13 +66,14 @@ for cls in classes:
     moved = 0
     for slider in sliders:
         before = images[0].value
+        # a value in the middle of the range (an end can draw the same picture: 0 and 360 deg)
         if isinstance(slider, ipywidgets.SelectionSlider):
-            options = list(slider.options)
-            labels = [o[0] if isinstance(o, tuple) else o for o in options]
-            current = slider.label
-            slider.label = next(label for label in labels if label != current)
+            labels = [o[0] if isinstance(o, tuple) else o for o in slider.options]
+            middle = labels[len(labels) // 2]
+            slider.label = middle if middle != slider.label else labels[len(labels) // 2 - 1]
         else:
-            slider.value = slider.max if slider.value != slider.max else slider.min
+            middle = (slider.min + slider.max) // 2
+            slider.value = middle if middle != slider.value else middle + 1
         assert images[0].value != before, f"{cls.__name__}: {slider.description} did not redraw"
         moved += 1
     report.append(f"{cls.__name__}: {moved} sliders redraw the picture")
