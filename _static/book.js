@@ -3,7 +3,7 @@
  *   1. Landmarks: the left sidebar (book title, search, contents) becomes a labelled
  *      complementary landmark, so no page content sits outside a landmark (axe-core "region").
  *   2. Scroll boxes: an output, code block, table or equation wider than the column scrolls
- *      sideways (_static/book.css); each one that does gets a tab stop, a role and a label, so
+ *      sideways (_static/book.css); each one that does gets a tab stop, a group role and a label, so
  *      keyboard readers can scroll it (axe-core "scrollable-region-focusable"). Inline math wider
  *      than its line is made such a box too. Re-run after MathJax typesets, when a folded cell
  *      opens and when the window changes width.
@@ -65,7 +65,7 @@
           box.dataset.bookScroll = "1";
           box.classList.add("book-scrolls");
           box.setAttribute("tabindex", "0");
-          box.setAttribute("role", "region");
+          box.setAttribute("role", "group"); // not "region": dozens of landmarks would drown the real ones
           box.setAttribute("aria-label", label + " (scrolls sideways)");
         } else if (!overflows && ours) {
           delete box.dataset.bookScroll;

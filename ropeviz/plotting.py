@@ -151,7 +151,6 @@ def _inline_retina() -> None:
     if shell is None or not hasattr(shell, "kernel"):
         return
     import base64
-    import functools
 
     # Importing pyplot switches the inline backend on (which resets the PNG formatter), so it
     # comes first; then the formatter is the book's.
@@ -170,8 +169,7 @@ def _inline_retina() -> None:
         png, metadata = stored
         return base64.b64encode(png).decode("ascii"), metadata
 
-    shell.display_formatter.formatters["image/png"].for_type(Figure, functools.wraps(figure_png)(
-        formatter))
+    shell.display_formatter.formatters["image/png"].for_type(Figure, formatter)
 
 
 def figure_png(fig: Figure, **print_kwargs: Any) -> tuple[bytes, dict[str, int]] | None:

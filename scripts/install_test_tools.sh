@@ -2,6 +2,7 @@
 # The test suite's tools outside Python, installed by `make test` (never by `make book`):
 #   * Debian's Chromium, which the browser test drives through Playwright (never a browser
 #     download from elsewhere). Installing it needs apt-get and root (or sudo).
+#   * axe-core, the accessibility audit the browser test runs on every page (below).
 # Does nothing for a tool that is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,8 +9,9 @@ keeps only the glyphs that can appear, and writes them as WOFF (zlib, so no brot
 stylesheet, so the browser fetches the subsets (a few kB) instead of the full fonts.
 
 Which glyphs: every ``fa-NAME`` that the two themes' templates, scripts and Python header buttons
-use, plus every glyph the themes' stylesheets use outside the ``.fa-NAME:before`` table (admonition
-icons, the "on this page" chevron, ...), plus :data:`EXTRA_ICONS`. The test of the built book
+use, plus every glyph the themes' and extensions' stylesheets use outside the ``.fa-NAME:before``
+table (admonition icons, the exercise pencil, the "on this page" chevron, ...), plus
+:data:`EXTRA_ICONS`. The test of the built book
 fails on any font request that 404s and on any page whose icons do not render, so a theme update
 that needs a new glyph is noticed.
 
@@ -27,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEST = ROOT / "_vendor" / "html" / "_static" / "book-icons"
-VERSION = "1"  # bump when the selection logic changes
+VERSION = "2"  # bump when the selection logic changes
 
 #: Icons the book may use beyond what the themes reference (e.g. in Markdown with {fa}).
 EXTRA_ICONS = ("fa-link", "fa-copy", "fa-check", "fa-chevron-down", "fa-chevron-right",
@@ -38,11 +39,30 @@ EXTRA_ICONS = ("fa-link", "fa-copy", "fa-check", "fa-chevron-down", "fa-chevron-
 PUA = re.compile(r"[\uf000-\uf8ff]")
 
 
+#: Packages whose stylesheets the book's pages load (their icon glyphs are kept too).
+STYLESHEET_PACKAGES = ("sphinx_exercise", "sphinx_togglebutton", "sphinx_design", "myst_nb",
+                       "sphinx_copybutton")
+
+
 def _theme_dirs() -> tuple[Path, Path]:
     import pydata_sphinx_theme
     import sphinx_book_theme
 
     return Path(pydata_sphinx_theme.__file__).parent, Path(sphinx_book_theme.__file__).parent
+
+
+def _other_stylesheets() -> str:
+    import importlib
+
+    text = ""
+    for name in STYLESHEET_PACKAGES:
+        try:
+            package = importlib.import_module(name)
+        except ImportError:
+            continue
+        for path in Path(package.__file__).parent.rglob("*.css"):
+            text += path.read_text(errors="ignore")
+    return text
 
 
 def _codepoints(css: str) -> tuple[dict[str, int], set[int]]:
@@ -88,7 +108,7 @@ def main() -> int:
     if stamp.exists() and stamp.read_text() == key:
         print(f"icon fonts: already in {DEST.relative_to(ROOT)}")
         return 0
-    table, wanted = _codepoints(css)
+    table, wanted = _codepoints(css + _other_stylesheets())
     names = _used_names(pydata, book)
     wanted |= {table[n] for n in names if n in table}
     DEST.mkdir(parents=True, exist_ok=True)

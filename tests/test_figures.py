@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -255,3 +256,21 @@ def test_every_stored_figure_is_legible_and_sharp_in_the_book():
         "(use rvp.use_book_style() and rvp.figure(), then execute the notebook again):\n"
         + "\n".join(problems)
     )
+
+
+def test_no_notebook_sets_a_font_too_small_to_read():
+    """An explicit ``fontsize=`` in a chapter's code is shown at ``size / 72 * DISPLAY_DPI`` CSS
+    px at the column width (the stored-figure test assumes the style's sizes, and cannot see
+    these)."""
+    smallest = rvp.MIN_TEXT_CSS_PX * 72 / rvp.DISPLAY_DPI
+    problems = []
+    for notebook in NOTEBOOKS:
+        for index, cell in enumerate(json.loads(notebook.read_text())["cells"]):
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            for match in re.finditer(r"\b(?:fontsize|labelsize|titlesize)\s*=\s*(\d+(?:\.\d+)?)\b", source):
+                if float(match.group(1)) < smallest:
+                    problems.append(f"{notebook.stem} cell {index}: {match.group(0)}")
+    assert not problems, (f"fonts below {smallest:.1f} pt ({rvp.MIN_TEXT_CSS_PX:g} CSS px at the "
+                          "column width):\n" + "\n".join(problems))
