@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
                       await document.fonts.ready; }""")
                     if scroll.isdigit():
                         page.evaluate(f"window.scrollTo(0, {scroll})")
-                    elif scroll:
+                    elif scroll and page.locator(scroll).count():
                         page.locator(scroll).first.scroll_into_view_if_needed()
+                    elif scroll:
+                        print(f"{page_name} at {width} px: nothing matches {scroll!r}; the top instead")
                     page.wait_for_timeout(200)
                     stem = re.sub(r"[^\w.-]+", "_", page_name.replace(".html", ""))
                     suffix = f"_{scroll}" if scroll.isdigit() else ("_at" if scroll else "")
