@@ -91,7 +91,7 @@ SOLUTION = re.compile(
 )
 """A solution cell: ``<details>``, its summary line, a blank line, the body, ``</details>``."""
 
-_LINK = r"\[(?P<text{n}>[^\]]+)\]\(#ref-(?P<key{n}>[\w:.-]+)\)"
+_LINK = r"\[(?P<text{n}>[^\[\]]+)\]\(#ref-(?P<key{n}>[\w:.-]+)\)"
 CITATION = re.compile(
     # parenthetical: ([A, 2024](#ref-a); [B, 2023](#ref-b), post)
     r"\((?P<group>" + _LINK.format(n="") + r"(?:; " + _LINK.format(n="_more").replace(

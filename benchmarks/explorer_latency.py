@@ -31,10 +31,9 @@ def moves(explorer: explorers.Explorer, count: int) -> Iterator[dict]:
     """Slider moves that change the picture, cycling through each integer control's range."""
     rng = np.random.default_rng(0)
     integer_controls = [c for c in explorer.controls if c.options is None]
-    limits = explorer._limits()
     for step in range(count):
         control = integer_controls[step % len(integer_controls)]
-        top = limits.get(control.name, control.maximum)
+        top = explorer._limits().get(control.name, control.maximum)
         yield {control.name: int(rng.integers(control.minimum, top + 1))}
 
 
@@ -52,15 +51,8 @@ def measure(make: Callable[[], explorers.Explorer], count: int) -> list[float]:
 
 
 def available() -> dict[str, Callable[[], explorers.Explorer]]:
-    names = {
-        "RotationExplorer": "RotationExplorer",
-        "RelativeExplorer": "RelativeExplorer",
-        "SinusoidalExplorer": "SinusoidalExplorer",
-        "BinarySinusoidalExplorer": "BinarySinusoidalExplorer",
-        "GridExplorer": "GridExplorer",
-    }
-    return {label: getattr(explorers, name) for label, name in names.items()
-            if hasattr(explorers, name)}
+    names = [name for name in explorers.__all__ if name.endswith("Explorer") and name != "Explorer"]
+    return {name: getattr(explorers, name) for name in names}
 
 
 def main() -> None:

@@ -14,8 +14,11 @@ one module per idea:
 * :mod:`ropeviz.models` (torch): :class:`~ropeviz.models.TinyDecoder`, a tiny decoder with a
   pluggable position encoding; :mod:`ropeviz.tasks`: synthetic copy/recall tasks, ``train``,
   ``evaluate``; :mod:`ropeviz.pretrained`: frequency usage of a ``transformers`` model;
-* :mod:`ropeviz.scaling`: context extension (PI, NTK, dynamic NTK, YaRN, Llama 3, p-RoPE) and
-  the minimum base for a context length (Men et al.);
+* :mod:`ropeviz.scaling`: context extension (PI, NTK, dynamic NTK, YaRN with DeepSeek's mscale,
+  Llama 3, p-RoPE, LongRoPE) and the minimum base for a context length (Men et al.);
+* :mod:`ropeviz.configs`: a real model's RoPE read from its ``config.json`` (transformers 4.x
+  and 5.x spellings): :func:`rope_from_config` gives a :class:`RopeSpec` of frequencies,
+  attention factor, rotary dims and pairing per layer type;
 * :mod:`ropeviz.multidim`: RoPE beyond 1-D: axial and mixed 2-D RoPE for image patches, M-RoPE;
 * :mod:`ropeviz.plotting`: the book's figure style and static figures (imported on demand).
 """
@@ -47,6 +50,7 @@ from .multidim import (
     mrope_positions,
     patch_positions,
 )
+from .configs import RopeLayer, RopeSpec, rope_from_config, to_v5_config
 from .rope import (
     apply_rope,
     inv_frequencies,
@@ -56,7 +60,14 @@ from .rope import (
     rope_matrix,
     wavelengths,
 )
-from .scaling import cosine_sum, min_base_for_context, scaled_inv_frequencies, yarn_ramp
+from .scaling import (
+    cosine_sum,
+    min_base_for_context,
+    rope_pairs_kept,
+    scaled_inv_frequencies,
+    yarn_mscale,
+    yarn_ramp,
+)
 
 __version__ = "0.1.0"
 
@@ -109,6 +120,12 @@ __all__ = [
     "patch_positions",
     "cosine_sum",
     "min_base_for_context",
+    "rope_pairs_kept",
     "scaled_inv_frequencies",
+    "yarn_mscale",
     "yarn_ramp",
+    "RopeLayer",
+    "RopeSpec",
+    "rope_from_config",
+    "to_v5_config",
 ]

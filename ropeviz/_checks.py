@@ -59,6 +59,15 @@ def check_positive_number(value: Any, name: str) -> float:
     return value
 
 
+def check_fraction(value: Any, name: str = "p") -> float:
+    """Return ``value`` as a ``float`` after checking it is a real number in ``[0, 1]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        0.0 <= float(value) <= 1.0  # also refuses NaN
+    ):
+        raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
+    return float(value)
+
+
 def check_pairing(pairing: Any) -> str:
     """Return ``pairing`` after checking it is one of :data:`PAIRINGS`."""
     if not isinstance(pairing, str) or pairing not in PAIRINGS:
@@ -95,9 +104,21 @@ def check_real_array(x: Any, name: str) -> Any:
 
 
 def as_numpy(x: Any, name: str) -> np.ndarray:
-    """A NumPy view of ``x`` (a tensor is detached and moved to the CPU first)."""
+    """``x`` as a NumPy array, a view where possible (a tensor is detached and moved to the CPU).
+
+    Tensor dtypes NumPy has no equivalent for are widened exactly first: bfloat16 and the
+    float8 formats become float32 (every value they hold is a float32), complex32 becomes
+    complex64. float16, float32 and float64 tensors keep their dtype.
+    """
     if is_torch(x):
-        return x.detach().cpu().numpy()
+        x = x.detach().cpu().resolve_conj().resolve_neg()
+        torch = sys.modules["torch"]
+        native = (torch.float16, torch.float32, torch.float64, torch.complex64, torch.complex128)
+        if x.dtype.is_floating_point and x.dtype not in native:
+            x = x.to(torch.float32)  # bfloat16, float8_*: exact in float32
+        elif x.dtype.is_complex and x.dtype not in native:
+            x = x.to(torch.complex64)
+        return x.numpy()
     try:
         return np.asarray(x)
     except (TypeError, ValueError) as error:  # ragged lists and other non-arrays

@@ -2,6 +2,7 @@ r"""Quantities computed *about* RoPE: bounds and expectations the book plots and
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ from ._checks import (
     check_positive_int,
     check_real_array,
     check_real_finite,
+    is_torch,
 )
 from .rope import inv_frequencies, pair_slices
 
@@ -101,14 +103,21 @@ def frequency_norms(x: Any, pairing: str = "interleaved") -> np.ndarray:
 
     Returns:
         float64 array ``(heads, head_dim // 2)``: the mean over batch and sequence.
+
+    Raises:
+        ValueError: ``x`` has the wrong number of axes, an odd ``head_dim``, or no token to
+            average over (batch or seq of 0).
     """
     norms = pair_norms(x, pairing)
+    shape = norms.shape[:-1] + (2 * norms.shape[-1],)
     if norms.ndim not in (3, 4):
         raise ValueError(
             "x must have shape (batch, heads, seq, head_dim) or (heads, seq, head_dim), "
-            f"got {norms.shape[:-1] + (2 * norms.shape[-1],)}"
+            f"got {shape}"
         )
     axes = (0, 2) if norms.ndim == 4 else (1,)
+    if any(norms.shape[axis] == 0 for axis in axes):
+        raise ValueError(f"x must hold at least one token (batch and seq >= 1), got shape {shape}")
     return norms.mean(axis=axes)
 
 
@@ -159,7 +168,7 @@ def expected_logits(
         base: frequency base.
         kind: ``"gaussian"``, ``"aligned"`` or ``"constant"``.
         samples: number of ``(q, k)`` draws.
-        seed: seed of ``numpy.random.default_rng``.
+        seed: seed of ``numpy.random.default_rng``, a non-negative integer.
 
     Returns:
         float64 array of shape ``R``: the sample mean of the logit at each distance.
@@ -168,7 +177,9 @@ def expected_logits(
     freqs = inv_frequencies(head_dim, base)
     kind = _check_kind(kind)
     samples = check_positive_int(samples, "samples")
-    rng = np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    rng = np.random.default_rng(int(seed))
     flat = r.reshape(-1)
     total = np.zeros(flat.size)
     chunk = max(1, 2_000_000 // max(1, flat.size))
@@ -265,13 +276,16 @@ def spectral_peaks(
         min_relative_height: ignore maxima below this fraction of the highest one.
 
     Returns:
-        float64 array of at most ``count`` frequencies, sorted in increasing order.
+        float64 array of at most ``count`` frequencies, sorted in increasing order (empty for
+        an empty spectrum).
     """
     w = check_real_finite(as_numpy(omega, "omega"), "omega").astype(np.float64)
     a = check_real_finite(as_numpy(amplitude, "amplitude"), "amplitude").astype(np.float64)
     if w.ndim != 1 or a.shape != w.shape:
         raise ValueError(f"amplitude must be 1-D with omega's shape {w.shape}, got {a.shape}")
     count = check_positive_int(count, "count")
+    if a.size == 0:
+        return np.zeros(0)
     padded = np.concatenate([[-np.inf], a, [-np.inf]])
     is_peak = (padded[1:-1] > padded[:-2]) & (padded[1:-1] >= padded[2:])
     is_peak &= a >= min_relative_height * a.max()
@@ -287,18 +301,36 @@ def attention_entropy(weights: Any, axis: int = -1) -> np.ndarray:
     over :math:`n` tokens. Lower means sharper.
 
     Args:
-        weights: non-negative weights summing to 1 along ``axis`` (NumPy or torch).
+        weights: non-negative weights summing to 1 along ``axis`` (NumPy or torch). The sums
+            may be off by rounding (``numpy.allclose`` with ``atol`` 1e-5, or 4 times the
+            resolution ``eps`` of ``weights``' dtype when that is coarser: 0.004 for float16,
+            0.03 for bfloat16, since every weight is rounded to that dtype). The entropy is
+            that of the weights as given.
         axis: the key axis.
 
     Returns:
         float64 array of ``weights``' shape without ``axis``.
     """
-    w = check_real_finite(as_numpy(check_real_array(weights, "weights"), "weights"), "weights")
+    checked = check_real_array(weights, "weights")
+    tolerance = max(1e-5, 4.0 * _resolution(checked))
+    w = check_real_finite(as_numpy(checked, "weights"), "weights")
     w = w.astype(np.float64)
     if w.ndim == 0:
         raise ValueError("weights must have at least one axis, got a scalar")
-    if np.any(w < 0) or not np.allclose(w.sum(axis=axis), 1.0, atol=1e-5):
-        raise ValueError("weights must be non-negative and sum to 1 along axis")
+    if np.any(w < 0) or not np.allclose(w.sum(axis=axis), 1.0, atol=tolerance):
+        raise ValueError(
+            f"weights must be non-negative and sum to 1 along axis (within {tolerance:.2g} "
+            "for their dtype)"
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(w > 0, w * np.log(np.where(w > 0, w, 1.0)), 0.0)
     return -terms.sum(axis=axis)
+
+
+def _resolution(x: Any) -> float:
+    """The machine epsilon of the dtype of ``x`` (a tensor or an array); 0 for integers."""
+    if is_torch(x):
+        import torch
+
+        return float(torch.finfo(x.dtype).eps) if x.dtype.is_floating_point else 0.0
+    return float(np.finfo(x.dtype).eps) if np.issubdtype(x.dtype, np.floating) else 0.0

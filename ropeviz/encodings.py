@@ -74,8 +74,17 @@ def sinusoidal_encoding(num_positions: int, dim: int, base: float = 10_000.0) ->
     """
     num_positions = check_positive_int(num_positions, "num_positions")
     dim = check_head_dim(dim, name="dim")
-    angles = np.arange(num_positions, dtype=np.float64)[:, None] * inv_frequencies(dim, base)
-    table = np.empty((num_positions, dim))
-    table[:, 0::2] = np.sin(angles)
-    table[:, 1::2] = np.cos(angles)
+    return _sinusoidal_at(np.arange(num_positions, dtype=np.float64), dim, base)
+
+
+def _sinusoidal_at(positions: np.ndarray, dim: int, base: float) -> np.ndarray:
+    """The rows of :func:`sinusoidal_encoding` for float64 ``positions`` of any shape ``P``.
+
+    Returns a float64 array of shape ``P + (dim,)``; the memory it takes grows with the number
+    of positions, not with their size (``TinyDecoder`` uses it for any position).
+    """
+    angles = positions[..., None] * inv_frequencies(dim, base)
+    table = np.empty(positions.shape + (dim,))
+    table[..., 0::2] = np.sin(angles)
+    table[..., 1::2] = np.cos(angles)
     return table

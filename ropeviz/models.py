@@ -19,9 +19,11 @@ Position encodings (the ``position`` argument)
     with :math:`\theta_i = \text{base}^{-2i/d}` from :func:`ropeviz.inv_frequencies`
     (``d = head_dim = d_model // n_heads``), in the ``pairing`` layout of :mod:`ropeviz.rope`.
 ``"p-rope"``
-    RoPE on the fastest fraction ``p`` of the pairs only: the first ``floor(p * d/2)`` pairs
-    keep their RoPE frequencies, the slowest ones get :math:`\theta = 0` and never rotate
-    (Barbero et al., 2025, §6.1). ``p = 0`` is NoPE and ``p = 1`` is RoPE, exactly.
+    RoPE on the fastest fraction ``p`` of the pairs only: the first
+    :func:`rope_pairs_kept` ``(d, p)`` pairs (``int(p * d // 2)``, as Barbero et al.'s code and
+    Hugging Face's ``"proportional"`` RoPE count them) keep their RoPE frequencies, the slowest
+    ones get :math:`\theta = 0` and never rotate (Barbero et al., 2025, §6.1). ``p = 0`` is NoPE
+    and ``p = 1`` is RoPE, exactly.
 
 The frequencies are NumPy float64 arrays; angles are computed in float64 and only then cast
 to the model's dtype, exactly as :func:`ropeviz.apply_rope` does (with the default frequencies
@@ -83,15 +85,18 @@ from torch import nn
 from ._checks import (
     as_numpy,
     check_base,
+    check_fraction,
     check_pairing,
     check_positive_int,
     check_positive_number,
     check_real_finite,
 )
-from .encodings import sinusoidal_encoding
+from .encodings import _sinusoidal_at
 from .rope import inv_frequencies, rotate_cos_sin
+from .scaling import rope_pairs_kept
 
 __all__ = [
+    "MAX_ATTENTION_FACTOR",
     "POSITIONS",
     "TinyDecoder",
     "rope_pairs_kept",
@@ -103,16 +108,10 @@ __all__ = [
 POSITIONS = ("nope", "sinusoidal", "rope", "p-rope")
 """The position encodings :class:`TinyDecoder` knows."""
 
-
-def rope_pairs_kept(head_dim: int, p: float) -> int:
-    r"""How many of the ``head_dim // 2`` pairs rotate under p-RoPE: :math:`\lfloor p\,d/2\rfloor`.
-
-    The same count as Barbero et al.'s reference code,
-    ``int(rope_percentage * head_dim // 2)``.
-    """
-    half = check_positive_int(head_dim, "head_dim") // 2
-    p = _check_fraction(p)
-    return int(math.floor(p * half + 1e-9))
+MAX_ATTENTION_FACTOR = 100.0
+"""The largest ``attention_factor`` :meth:`TinyDecoder.set_rope_frequencies` accepts. YaRN's
+factors are between 1 and about 2; a factor of 1e100 would multiply the logits by 1e200, which
+float32 holds only as infinity, and softmax then returns NaN."""
 
 
 def model_inv_frequencies(
@@ -120,9 +119,9 @@ def model_inv_frequencies(
 ) -> np.ndarray:
     r"""The per-pair angular frequencies a :class:`TinyDecoder` rotates with.
 
-    ``"rope"``: :func:`ropeviz.inv_frequencies`; ``"p-rope"``: the same array with the slowest
-    ``d/2 - floor(p d/2)`` entries set to 0; ``"nope"`` and ``"sinusoidal"``: all zeros (no
-    rotation).
+    ``"rope"``: :func:`ropeviz.inv_frequencies`; ``"p-rope"``: the same array with all but the
+    first :func:`rope_pairs_kept` ``(head_dim, p)`` entries set to 0; ``"nope"`` and
+    ``"sinusoidal"``: all zeros (no rotation).
 
     Returns:
         float64 array of shape ``(head_dim // 2,)``.
@@ -141,14 +140,6 @@ def _check_position(position: Any) -> str:
     if not isinstance(position, str) or position not in POSITIONS:
         raise ValueError(f"position must be one of {POSITIONS}, got {position!r}")
     return position
-
-
-def _check_fraction(p: Any) -> float:
-    if isinstance(p, bool) or not isinstance(p, numbers.Real) or not math.isfinite(p):
-        raise ValueError(f"p must be a number between 0 and 1, got {p!r}")
-    if not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"p must be a number between 0 and 1, got {p!r}")
-    return float(p)
 
 
 @torch.no_grad()
@@ -286,7 +277,7 @@ class TinyDecoder(nn.Module):
         n_layers = check_positive_int(n_layers, "n_layers")
         d_ff = 4 * d_model if d_ff is None else check_positive_int(d_ff, "d_ff")
         position = _check_position(position)
-        p = _check_fraction(p)
+        p = check_fraction(p, "p")
         if position != "p-rope" and p != 1.0:
             raise ValueError(f"p is only used with position='p-rope', got p={p} with {position!r}")
         base = check_base(base)
@@ -367,12 +358,12 @@ class TinyDecoder(nn.Module):
                 NumPy or torch (kept as float64).
             attention_factor: multiply every attention logit by ``attention_factor ** 2``
                 (YaRN's "temperature" :math:`\sqrt{1/t}`; Hugging Face multiplies cos and sin by
-                it). ``1.0`` leaves the logits alone.
+                it). ``1.0`` leaves the logits alone. At most :data:`MAX_ATTENTION_FACTOR`.
 
         Raises:
             ValueError: the model does not rotate (``"nope"``/``"sinusoidal"``), ``inv_freq``
                 has the wrong shape or non-finite entries, or ``attention_factor`` is not a
-                finite positive number.
+                positive number up to :data:`MAX_ATTENTION_FACTOR`.
         """
         if not self.rotary:
             raise ValueError(
@@ -385,7 +376,13 @@ class TinyDecoder(nn.Module):
                 f"inv_freq must have shape (head_dim // 2,) = ({self.head_dim // 2},), "
                 f"got {freqs.shape}"
             )
-        self._attention_factor = check_positive_number(attention_factor, "attention_factor")
+        factor = check_positive_number(attention_factor, "attention_factor")
+        if factor > MAX_ATTENTION_FACTOR:
+            raise ValueError(
+                f"attention_factor must be at most {MAX_ATTENTION_FACTOR:g} (the logits are "
+                f"multiplied by its square), got {factor:g}"
+            )
+        self._attention_factor = factor
         self._inv_freq = freqs.copy()
 
     def reset_rope_frequencies(self) -> None:
@@ -440,12 +437,20 @@ class TinyDecoder(nn.Module):
                 raise ValueError(
                     "positions must be non-negative integers for position='sinusoidal'"
                 )
-            table = sinusoidal_encoding(int(pos.max()) + 1, self.d_model, self.base)
-            pe = table[pos.astype(np.int64)]  # (seq, d) or (batch, seq, d)
+            # the rows of sinusoidal_encoding for these positions only: no table up to the
+            # largest position, so position 1e9 costs what position 10 costs
+            pe = _sinusoidal_at(pos, self.d_model, self.base)  # (seq, d) or (batch, seq, d)
             x = x + torch.as_tensor(pe, device=device).to(dtype)
         rotary = None
         if self.rotary:
-            angles = pos[..., None] * self._inv_freq  # float64, (seq, d/2) or (batch, seq, d/2)
+            with np.errstate(over="ignore"):  # refused just below
+                angles = pos[..., None] * self._inv_freq  # float64, (seq, d/2) or (batch, seq, d/2)
+            if not np.all(np.isfinite(angles)):
+                raise ValueError(
+                    "positions times the RoPE frequencies overflow float64 (an angle is "
+                    f"infinite): largest |position| {np.abs(pos).max():g}, largest |frequency| "
+                    f"{np.abs(self._inv_freq).max():g}"
+                )
             if angles.ndim == 3:
                 angles = angles[:, None]  # (batch, 1, seq, d/2): broadcast over heads
             cos = torch.as_tensor(np.cos(angles), device=device).to(dtype)
@@ -505,7 +510,7 @@ def offset_attention_mass(maps: Any, offset: int, *, start: int | None = None) -
         maps: attention weights ``(..., heads, seq, seq)`` (one layer of
             :meth:`TinyDecoder.attention_maps`, NumPy or torch).
         offset: a non-negative distance.
-        start: first query position to average over.
+        start: first query position to average over (an integer; default ``offset``).
 
     Returns:
         float64 array ``(heads,)`` in ``[0, 1]`` (1: the head always looks exactly there).
@@ -516,7 +521,11 @@ def offset_attention_mass(maps: Any, offset: int, *, start: int | None = None) -
     if isinstance(offset, bool) or not isinstance(offset, numbers.Integral) or offset < 0:
         raise ValueError(f"offset must be a non-negative integer, got {offset!r}")
     seq = weights.shape[-1]
-    start = int(offset) if start is None else int(start)
+    if start is None:
+        start = int(offset)
+    elif isinstance(start, bool) or not isinstance(start, numbers.Integral):
+        raise ValueError(f"start must be an integer query position, got {start!r}")
+    start = int(start)
     if offset >= seq or not offset <= start < seq:
         raise ValueError(
             f"offset/start must satisfy offset <= start < seq = {seq}, got {offset}, {start}"

@@ -13,7 +13,8 @@ What it takes care of:
   ``num_attention_heads``;
 * Hugging Face's *half* pairing (``rotate_half``): pair ``i`` is dimensions ``(i, i + d/2)``,
   and its frequency is ``inv_freq[i]`` of the model's own rotary module (so scaled schedules,
-  Llama 3's for instance, are reported as the model uses them);
+  Llama 3's for instance, are reported as the model uses them), per layer where layer types
+  have their own base (Gemma 3's local and global layers);
 * models that normalise queries and keys per head after the projection (``q_norm``/``k_norm``,
   e.g. Qwen3, Gemma 3) are hooked after the norm, which is what gets rotated;
 * partial rotary embeddings (``len(inv_freq) < head_dim // 2``): only the rotated dimensions
@@ -26,7 +27,7 @@ Example (in Colab, with access to the weights)::
     ids = tokenizer(["To be, or not to be, that is the question."], return_tensors="pt")
     usage = frequency_usage(model, ids["input_ids"])
     usage["q"].shape          # (layers, heads, rotated_dim // 2)
-    usage["inv_freq"]         # (rotated_dim // 2,) the frequency of every pair, fastest first
+    usage["inv_freq"]         # (layers, rotated_dim // 2) every pair's frequency, fastest first
 
 ``transformers`` is imported only when these functions run.
 """
@@ -92,15 +93,39 @@ def _head_dim(model: torch.nn.Module, attention: torch.nn.Module) -> int:
     return int(head_dim)
 
 
-def _inv_freq(model: torch.nn.Module) -> np.ndarray:
+def _layer_inv_freqs(model: torch.nn.Module, layers: int) -> np.ndarray:
+    """The frequencies each attention layer rotates with: ``(layers, pairs)`` float64.
+
+    A model with one schedule has one ``inv_freq`` buffer; a model with a base per layer type
+    (Gemma 3: local sliding-window layers at base 10 000, global layers at 1 000 000) keeps one
+    ``{layer_type}_inv_freq`` buffer per type and names every layer's type in
+    ``config.layer_types``. Taking the first buffer found would give half of such a model the
+    wrong frequencies.
+    """
+    buffers: dict[str, np.ndarray] = {}
     for module in model.modules():
-        buffer = getattr(module, "inv_freq", None)
-        if isinstance(buffer, torch.Tensor):
-            return buffer.detach().double().cpu().numpy()
-    raise ValueError(
-        "model must have a rotary embedding (an inv_freq buffer); "
-        f"{type(model).__name__} has none"
-    )
+        for name, buffer in module.named_buffers(recurse=False):
+            if name == "inv_freq" or (name.endswith("_inv_freq") and "original" not in name):
+                buffers.setdefault(name, buffer.detach().double().cpu().numpy())
+    if not buffers:
+        raise ValueError(
+            "model must have a rotary embedding (an inv_freq buffer); "
+            f"{type(model).__name__} has none"
+        )
+    if "inv_freq" in buffers:
+        return np.tile(buffers["inv_freq"], (layers, 1))
+    config = getattr(model, "config", None)
+    text_config = getattr(config, "text_config", None) or config
+    types = list(getattr(text_config, "layer_types", None) or [])
+    if len(types) != layers or any(f"{t}_inv_freq" not in buffers for t in types):
+        raise ValueError(
+            f"model has rotary buffers {sorted(buffers)} but config.layer_types {types} does "
+            f"not name one for each of its {layers} layers"
+        )
+    rows = [buffers[f"{t}_inv_freq"] for t in types]
+    if len({row.size for row in rows}) != 1:
+        raise ValueError("layer types rotate different numbers of pairs; measure them apart")
+    return np.stack(rows)
 
 
 def capture_queries_keys(
@@ -174,16 +199,18 @@ def frequency_usage(
 
         * ``"q"``: ``(layers, num_attention_heads, rotated_dim // 2)`` mean query pair norms;
         * ``"k"``: ``(layers, num_key_value_heads, rotated_dim // 2)`` mean key pair norms;
-        * ``"inv_freq"``: ``(rotated_dim // 2,)`` frequency of every pair (rad/token);
+        * ``"inv_freq"``: ``(layers, rotated_dim // 2)`` frequency of every pair in every
+          layer (rad/token), from the model's own rotary buffers: layers of different types
+          can rotate with different bases (Gemma 3);
         * ``"head_dim"``, ``"rotated_dim"``, ``"num_attention_heads"``,
           ``"num_key_value_heads"``.
     """
-    inv_freq = _inv_freq(model)
     layers = capture_queries_keys(model, input_ids, attention_mask)
+    inv_freq = _layer_inv_freqs(model, len(layers))
     head_dim = layers[0][0].shape[-1]
-    rotated = 2 * inv_freq.size
+    rotated = 2 * inv_freq.shape[1]
     if rotated > head_dim:
-        raise ValueError(f"model has {inv_freq.size} frequencies for head_dim {head_dim}")
+        raise ValueError(f"model has {inv_freq.shape[1]} frequencies for head_dim {head_dim}")
     weights = None
     if attention_mask is not None:
         weights = torch.as_tensor(attention_mask).double().numpy()  # (batch, seq)

@@ -1,9 +1,10 @@
 r"""RoPE as a fast ``torch.nn.Module``, and the complex-number form used as an oracle.
 
 :class:`RotaryEmbedding` is what a model calls on its queries and keys. It keeps a cache of
-:math:`\cos m\theta_i` and :math:`\sin m\theta_i` for every position :math:`m` (grown on demand),
-reads the heads in either tensor layout, rotates all or only the first ``rotary_dim`` features,
-and agrees with :func:`ropeviz.apply_rope` to floating-point tolerance.
+:math:`\cos m\theta_i` and :math:`\sin m\theta_i` for the positions :math:`m` it sees (grown on
+demand up to a fixed size; rows for positions beyond it are computed for the call), reads the
+heads in either tensor layout, rotates all or only the first ``rotary_dim`` features, and agrees
+with :func:`ropeviz.apply_rope` to floating-point tolerance.
 
 :func:`apply_rope_complex` is an independent implementation in the style of Meta's Llama code:
 each interleaved pair :math:`(x_{2i}, x_{2i+1})` is read as the complex number
@@ -34,7 +35,7 @@ from ._checks import (
 )
 from .rope import _positions_for, pair_slices, rope_angles
 
-__all__ = ["LAYOUTS", "RotaryEmbedding", "apply_rope_complex"]
+__all__ = ["CACHE_LIMIT", "LAYOUTS", "MAX_POSITION", "RotaryEmbedding", "apply_rope_complex"]
 
 LAYOUTS = ("bhsd", "bshd")
 """The two tensor layouts :class:`RotaryEmbedding` reads: (batch, heads, seq, head_dim) and
@@ -43,6 +44,14 @@ LAYOUTS = ("bhsd", "bshd")
 # The in-place kernel for real arithmetic works through the sequence in chunks of about this
 # many bytes, so that each chunk's temporaries stay in the CPU's cache (see RotaryEmbedding).
 _CHUNK_BYTES = 1 << 20
+
+CACHE_LIMIT = 1 << 15
+"""How many positions the cos/sin cache may grow to on demand (unless ``max_positions`` asks
+for more at construction). Rows for positions beyond the cache are computed for each call."""
+
+MAX_POSITION = 2**53
+"""The largest position :class:`RotaryEmbedding` accepts: float64, in which the angles are
+computed, holds every integer only up to :math:`2^{53}`."""
 
 _COMPLEX_OF = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 
@@ -61,6 +70,114 @@ def _check_offset(offset: Any) -> int:
     return int(offset)
 
 
+def _convert(cos: torch.Tensor, sin: torch.Tensor, kind: str, dtype: torch.dtype,
+             device: torch.device) -> torch.Tensor:
+    """float64 ``cos``/``sin`` rows as ``"cos"``/``"sin"`` in ``dtype`` or ``"cis"`` (complex)."""
+    if kind == "cis":
+        return torch.complex(cos, sin).to(device, dtype)
+    return (cos if kind == "cos" else sin).to(device, dtype)
+
+
+class _Rows:
+    """cos/sin rows computed from positions beyond the cache, for one call.
+
+    ``positions`` is an int64 array of shape ``(batch, seq)``; the angles are float64
+    (:func:`ropeviz.rope_angles`, as :func:`ropeviz.apply_rope` computes them), so the memory
+    this takes grows with the number of positions, never with their size.
+    """
+
+    def __init__(self, positions: np.ndarray, rotary_dim: int, base: float,
+                 device: torch.device) -> None:
+        angles = rope_angles(positions, rotary_dim, base)  # (batch, seq, r/2)
+        self.cos = torch.from_numpy(np.cos(angles)).to(device)
+        self.sin = torch.from_numpy(np.sin(angles)).to(device)
+        self._tables: dict[tuple[str, torch.dtype, torch.device], torch.Tensor] = {}
+
+    def table(self, kind: str, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+        key = (kind, dtype, device)
+        if key not in self._tables:
+            self._tables[key] = _convert(self.cos, self.sin, kind, dtype, device)
+        return self._tables[key]
+
+
+# ------------------------------------------------------------------------------------------
+# Memory overlap, for in-place rotation
+# ------------------------------------------------------------------------------------------
+
+
+class _AddressInterface:
+    def __init__(self, interface: dict) -> None:
+        self.__array_interface__ = interface
+
+
+def _address_array(x: torch.Tensor) -> np.ndarray:
+    """A NumPy array with ``x``'s addresses, shape and byte strides; its memory is never read.
+
+    NumPy's exact overlap test (:func:`numpy.shares_memory`) only does arithmetic on the
+    addresses, so this works for tensors on any device.
+    """
+    itemsize = x.element_size()
+    return np.asarray(_AddressInterface({
+        "shape": tuple(x.shape),
+        "typestr": f"|V{itemsize}",
+        "data": (x.data_ptr(), True),
+        "strides": tuple(stride * itemsize for stride in x.stride()),
+        "version": 3,
+    }))
+
+
+_TOO_HARD = getattr(np, "exceptions", np).TooHardError
+
+
+def _share_memory(a: torch.Tensor, b: torch.Tensor) -> bool:
+    """True when some element of ``a`` and some element of ``b`` occupy the same bytes.
+
+    Exact: views, ``view_as``, transposes, overlapping slices and ``as_strided`` windows of one
+    buffer share memory; disjoint parts of one buffer (the q and k slices of a fused QKV
+    projection, every other feature) do not. Cases NumPy's solver gives up on count as
+    sharing.
+    """
+    if a.numel() == 0 or b.numel() == 0 or a.device != b.device:
+        return False
+    store_a, store_b = a.untyped_storage(), b.untyped_storage()
+    start_a, start_b = store_a.data_ptr(), store_b.data_ptr()
+    if start_a + store_a.nbytes() <= start_b or start_b + store_b.nbytes() <= start_a:
+        return False  # storages in disjoint byte ranges (two storages may still overlap, for
+        # instance tensors made with torch.from_numpy from overlapping views of one array)
+    try:
+        return bool(np.shares_memory(_address_array(a), _address_array(b), max_work=1 << 20))
+    except _TOO_HARD:
+        return True
+
+
+def _overlaps_itself(x: torch.Tensor) -> bool:
+    """True when two elements of ``x`` share memory (``expand``, overlapping ``as_strided``)."""
+    if x.numel() == 0:
+        return False
+    dims = sorted((stride, size) for size, stride in zip(x.shape, x.stride()) if size > 1)
+    reach = 0  # the largest offset the dimensions with smaller strides can reach
+    for stride, size in dims:
+        if stride <= reach:
+            break
+        reach += stride * (size - 1)
+    else:
+        return False  # strides nest: every element has its own offset
+    # an unusual stride pattern: compare the offsets of all elements
+    offsets = torch.zeros((), dtype=torch.int64)
+    for size, stride in zip(x.shape, x.stride()):
+        offsets = offsets[..., None] + torch.arange(size, dtype=torch.int64) * stride
+    return int(torch.unique(offsets).numel()) < x.numel()
+
+
+def _check_writable(x: torch.Tensor, name: str) -> None:
+    if _overlaps_itself(x):
+        raise ValueError(
+            f"{name} must not have elements that share memory for inplace=True (made by expand "
+            f"or an overlapping as_strided, strides {tuple(x.stride())}); pass inplace=False "
+            f"or {name}.contiguous()"
+        )
+
+
 class RotaryEmbedding(torch.nn.Module):
     r"""Rotary position embedding for queries and keys, with a cos/sin cache.
 
@@ -71,7 +188,9 @@ class RotaryEmbedding(torch.nn.Module):
         pairing: ``"half"`` (pairs :math:`(i, i + r/2)`, Hugging Face / GPT-NeoX, the default)
             or ``"interleaved"`` (pairs :math:`(2i, 2i+1)`, RoFormer / Meta / GPT-J).
         max_positions: how many positions the cache holds at first. A later call with a larger
-            position grows it (to at least twice its length), so this is a size hint, not a limit.
+            position grows it (to at least twice its length) up to
+            ``max(max_positions, CACHE_LIMIT)`` positions; rows for positions beyond that are
+            computed for the call. So this is a size hint, not a limit.
         rotary_dim: rotate only the first ``rotary_dim`` features of every head (an even number
             up to ``head_dim``) and pass the others through unchanged, GPT-NeoX style: the
             frequency schedule is computed over ``rotary_dim``, and the pairing applies within
@@ -85,6 +204,12 @@ class RotaryEmbedding(torch.nn.Module):
     that dtype (and, for the interleaved pairing in float32/float64, as complex numbers), so a
     forward pass only slices a table that is already in the right dtype: there is no
     ``cat((freqs, freqs))`` table of full head size and nothing to cast per call.
+
+    The cache never grows past ``cache_limit = max(max_positions, CACHE_LIMIT)`` positions
+    (32768 by default: 32 MiB of float64 for ``rotary_dim = 128``). A call whose positions go
+    beyond it computes the rows of exactly its own positions from float64 angles, as
+    :func:`ropeviz.apply_rope` does, so position :math:`10^9` costs what position 10 costs.
+    Positions are integers from 0 to :data:`MAX_POSITION` (:math:`2^{53}`).
 
     Why the angles are never computed in the data's dtype. The angle is :math:`m\theta_i`, a
     number that grows with the position. A floating-point format stores it with a *relative*
@@ -146,6 +271,7 @@ class RotaryEmbedding(torch.nn.Module):
                 f"rotary_dim must be at most head_dim = {self.head_dim}, got {self.rotary_dim}"
             )
         self.layout = _check_layout(layout)
+        self.cache_limit = max(self.max_positions, CACHE_LIMIT)
         self.register_buffer("cos_cached", torch.empty(0, self.rotary_dim // 2), persistent=False)
         self.register_buffer("sin_cached", torch.empty(0, self.rotary_dim // 2), persistent=False)
         self._tables: dict[tuple[str, torch.dtype, torch.device], torch.Tensor] = {}
@@ -167,9 +293,17 @@ class RotaryEmbedding(torch.nn.Module):
         self.sin_cached = torch.from_numpy(np.sin(angles)).to(device)
         self._tables.clear()
 
-    def _ensure_cache(self, needed: int) -> None:
+    def _ensure_cache(self, needed: int) -> bool:
+        """Grow the cache to hold positions ``0 .. needed - 1``.
+
+        Returns ``False`` (and leaves the cache alone) when that would pass ``cache_limit``.
+        """
+        if needed > self.cache_limit:
+            return False
         if needed > self.cache_length:
-            self._build_cache(max(needed, 2 * self.cache_length), self.cos_cached.device)
+            length = min(max(needed, 2 * self.cache_length), self.cache_limit)
+            self._build_cache(length, self.cos_cached.device)
+        return True
 
     def _apply(self, fn, recurse=True):  # noqa: ANN001 - torch's signature
         # .to(), .cuda(), .half(), ... would cast the float64 cache: keep it float64 and exact.
@@ -185,11 +319,7 @@ class RotaryEmbedding(torch.nn.Module):
         key = (kind, dtype, device)
         table = self._tables.get(key)
         if table is None:
-            if kind == "cis":
-                table = torch.complex(self.cos_cached, self.sin_cached).to(device, dtype)
-            else:
-                source = self.cos_cached if kind == "cos" else self.sin_cached
-                table = source.to(device, dtype)
+            table = _convert(self.cos_cached, self.sin_cached, kind, dtype, device)
             self._tables[key] = table
         return table
 
@@ -221,16 +351,25 @@ class RotaryEmbedding(torch.nn.Module):
         return 2 if self.layout == "bhsd" else 1
 
     def _index(self, x: torch.Tensor, positions: Any, offset: Any) -> tuple[Any, int]:
-        """What to read from the cache: a slice (``offset .. offset+seq``) or integer positions.
+        """What rows to rotate with: from the cache, or computed for positions beyond it.
 
-        Returns ``(index, batch)``: ``index`` is a ``slice`` or a long tensor of shape
-        ``(batch, seq)``; ``batch`` is 1 unless the positions differ per sequence.
+        Returns ``(index, batch)``: ``index`` is a ``slice`` of the cache
+        (``offset .. offset+seq``), a long tensor of shape ``(batch, seq)`` into the cache, or
+        :class:`_Rows` computed for positions the cache does not reach; ``batch`` is 1 unless
+        the positions differ per sequence.
         """
         offset = _check_offset(offset)
         seq = x.shape[self._seq_axis()]
         if positions is None:
-            self._ensure_cache(offset + seq)
-            return slice(offset, offset + seq), 1
+            if offset + max(seq - 1, 0) > MAX_POSITION:
+                raise ValueError(
+                    f"offset + seq - 1 must be at most MAX_POSITION = 2**53 (float64 holds every "
+                    f"integer only up to there), got offset {offset} and seq {seq}"
+                )
+            if self._ensure_cache(offset + seq):
+                return slice(offset, offset + seq), 1
+            pos = offset + np.arange(seq, dtype=np.int64)[None]
+            return _Rows(pos, self.rotary_dim, self.base, self.cos_cached.device), 1
         if offset != 0:
             raise ValueError(
                 "offset must be 0 when positions are given (add the offset to the positions)"
@@ -244,6 +383,11 @@ class RotaryEmbedding(torch.nn.Module):
                 )
         if pos.size and pos.min() < 0:
             raise ValueError(f"positions must be non-negative, got {int(pos.min())}")
+        if pos.size and pos.max() > MAX_POSITION:
+            raise ValueError(
+                "positions must be at most MAX_POSITION = 2**53 (float64, in which the angles "
+                f"are computed, holds every integer only up to there), got {pos.max()}"
+            )
         batch = x.shape[0]
         if pos.ndim == 1:
             pos = pos[None]
@@ -253,17 +397,19 @@ class RotaryEmbedding(torch.nn.Module):
                 f"got shape {np.shape(positions)}"
             )
         pos = pos.astype(np.int64)
-        self._ensure_cache(int(pos.max()) + 1 if pos.size else 0)
-        return torch.from_numpy(pos).to(self.cos_cached.device), pos.shape[0]
+        if self._ensure_cache(int(pos.max()) + 1 if pos.size else 0):
+            return torch.from_numpy(pos).to(self.cos_cached.device), pos.shape[0]
+        return _Rows(pos, self.rotary_dim, self.base, self.cos_cached.device), pos.shape[0]
 
     def _lookup(self, kind: str, x: torch.Tensor, index: Any, batch: int) -> torch.Tensor:
         """The table rows for ``index``, shaped to broadcast against ``x[..., :rotary_dim/2]``."""
         dtype = _COMPLEX_OF[x.dtype] if kind == "cis" else x.dtype
-        table = self._table(kind, dtype, x.device)
-        if isinstance(index, slice):
-            rows = table[index][None]  # (1, seq, r/2), a view
+        if isinstance(index, _Rows):
+            rows = index.table(kind, dtype, x.device)  # (batch, seq, r/2)
+        elif isinstance(index, slice):
+            rows = self._table(kind, dtype, x.device)[index][None]  # (1, seq, r/2), a view
         else:
-            rows = table[index.to(x.device)]  # (batch, seq, r/2)
+            rows = self._table(kind, dtype, x.device)[index.to(x.device)]  # (batch, seq, r/2)
         # bhsd: (batch, 1, seq, r/2); bshd: (batch, seq, 1, r/2)
         return rows[:, None] if self.layout == "bhsd" else rows[:, :, None]
 
@@ -276,6 +422,8 @@ class RotaryEmbedding(torch.nn.Module):
 
     def _rotate_inplace(self, x: torch.Tensor, index: Any, batch: int) -> None:
         """Rotate the first ``rotary_dim`` features of ``x`` in place."""
+        if x.numel() == 0:
+            return  # nothing to rotate (seq, batch or heads of 0)
         r = self.rotary_dim
         xr = x[..., :r]
         if self._complex_ok(x):
@@ -354,6 +502,8 @@ class RotaryEmbedding(torch.nn.Module):
         x = self._check_x(x, "x")
         if not isinstance(inplace, bool):
             raise ValueError(f"inplace must be True or False, got {inplace!r}")
+        if inplace:
+            _check_writable(x, "x")
         index, batch = self._index(x, positions, offset)
         return self._rotate(x, index, batch, inplace)
 
@@ -379,7 +529,11 @@ class RotaryEmbedding(torch.nn.Module):
             offset: where the positions start when ``positions`` is ``None``: the number of
                 tokens already in the KV cache when decoding. Must be 0 if ``positions`` is given.
             inplace: overwrite ``q`` and ``k`` with the result instead of allocating new
-                tensors (faster; not for tensors autograd still needs).
+                tensors (faster; not for tensors autograd still needs). ``q`` and ``k`` must
+                then not share memory: a view of one buffer passed as both (``view_as``,
+                a transpose, overlapping slices, ``as_strided``) would be rotated twice, so it
+                is refused. Disjoint parts of one buffer, such as the q and k slices of a fused
+                QKV projection, are fine.
 
         Returns:
             ``(q_rotated, k_rotated)``, each with its input's shape, dtype and device.
@@ -387,7 +541,8 @@ class RotaryEmbedding(torch.nn.Module):
         Raises:
             ValueError: a tensor has the wrong type, number of axes, dtype or last axis; ``q``
                 and ``k`` disagree in batch or sequence length; ``offset`` or ``positions`` is
-                not valid; ``inplace`` with ``q is k``.
+                not valid (negative, fractional, above :data:`MAX_POSITION`); ``inplace`` with
+                ``q`` and ``k`` sharing memory, or with a tensor whose elements share memory.
         """
         q = self._check_x(q, "q")
         k = self._check_x(k, "k")
@@ -399,8 +554,16 @@ class RotaryEmbedding(torch.nn.Module):
             )
         if not isinstance(inplace, bool):
             raise ValueError(f"inplace must be True or False, got {inplace!r}")
-        if inplace and q is k:
-            raise ValueError("inplace=True needs q and k to be different tensors (q is k)")
+        if inplace:
+            _check_writable(q, "q")
+            _check_writable(k, "k")
+            if _share_memory(q, k):
+                raise ValueError(
+                    "inplace=True needs q and k in separate memory, but they overlap "
+                    + ("(q is k)" if q is k else "(views of one buffer that overlap)")
+                    + ", so the shared elements would be rotated twice; pass inplace=False "
+                    "or a copy (k.clone())"
+                )
         index, batch = self._index(q, positions, offset)
         return self._rotate(q, index, batch, inplace), self._rotate(k, index, batch, inplace)
 

@@ -15,7 +15,18 @@ longer sequence :math:`L' = sL` produces angles the model has seen, or nearly:
   pairs and interpolated slow pairs) plus an attention temperature :math:`0.1\ln s + 1`;
 * ``"llama3"``: Llama 3.1's three frequency bands (Grattafiori et al. 2024);
 * ``"p-rope"``: p-RoPE (Barbero et al. 2025; Hugging Face's ``"proportional"``): keep the
-  fastest fraction :math:`p` of the pairs and set the others' frequency to 0.
+  fastest fraction :math:`p` of the pairs and set the others' frequency to 0;
+* ``"longrope"``: LongRoPE (Ding et al. 2024; Phi-3's ``"longrope"``, first spelled ``"su"``):
+  one searched rescale factor per pair, a *short* set used up to the original length and a
+  *long* set beyond it, plus an attention factor
+  :math:`\sqrt{1 + \ln s / \ln L}`.
+
+YaRN's attention factor ("mscale") has a second, DeepSeek-style spelling: :func:`yarn_mscale`
+gives :math:`0.1\,m \ln s + 1`, and with both ``mscale`` and ``mscale_all_dim`` given the factor
+on cos and sin is their ratio (1 when they are equal, as in DeepSeek-V3), while DeepSeek's
+attention module multiplies its softmax scale by ``yarn_mscale(s, mscale_all_dim) ** 2``
+instead. Applying both the plain factor and that softmax correction counts the temperature
+twice (chapter 11).
 
 :func:`scaled_inv_frequencies` returns ``(inv_freq, attention_factor)`` exactly like the
 initialisation functions of Hugging Face ``transformers``
@@ -39,6 +50,7 @@ import numpy as np
 from ._checks import (
     as_numpy,
     check_base,
+    check_fraction,
     check_head_dim,
     check_positive_int,
     check_positive_number,
@@ -49,12 +61,14 @@ from .rope import inv_frequencies
 __all__ = [
     "METHODS",
     "scaled_inv_frequencies",
+    "rope_pairs_kept",
     "yarn_ramp",
+    "yarn_mscale",
     "cosine_sum",
     "min_base_for_context",
 ]
 
-METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3", "p-rope")
+METHODS: tuple[str, ...] = ("linear", "ntk", "dynamic", "yarn", "llama3", "p-rope", "longrope")
 """The context-extension methods :func:`scaled_inv_frequencies` knows."""
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
@@ -64,15 +78,17 @@ _REQUIRED: dict[str, tuple[str, ...]] = {
     "yarn": ("factor", "original_length"),
     "llama3": ("factor", "original_length"),
     "p-rope": ("p",),
+    "longrope": ("short_factor", "long_factor", "original_length", "factor"),
 }
 _OPTIONAL: dict[str, dict[str, Any]] = {
     "linear": {},
     "ntk": {},
     "dynamic": {},
     "yarn": {"beta_fast": 32.0, "beta_slow": 1.0, "attention_factor": None, "ramp": "index",
-             "truncate": True},
+             "truncate": True, "mscale": None, "mscale_all_dim": None},
     "llama3": {"low_freq_factor": 1.0, "high_freq_factor": 4.0},
     "p-rope": {"factor": 1.0},
+    "longrope": {"seq_len": None, "attention_factor": None},
 }
 YARN_RAMPS = ("index", "ratio")
 """How YaRN's ramp interpolates between its two boundaries (see :func:`yarn_ramp`)."""
@@ -93,6 +109,34 @@ def _params_for(method: str, params: dict[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"{missing[0]} is required by method {method!r}")
     return {**optional, **params}
+
+
+def rope_pairs_kept(head_dim: int, p: float) -> int:
+    r"""How many of the ``head_dim // 2`` pairs keep rotating under p-RoPE (the fastest ones).
+
+    The count is ``int(p * head_dim // 2)``, computed in floating point exactly as
+    Hugging Face ``transformers`` does for its ``"proportional"`` RoPE type
+    (``_compute_proportional_rope_parameters``). Barbero et al.'s reference code uses the same
+    expression, ``int(rope_percentage * head_dim // 2)``, so the two agree for every input.
+    This is the one definition in the package: :func:`scaled_inv_frequencies` (``"p-rope"``),
+    :func:`ropeviz.models.model_inv_frequencies` and :class:`ropeviz.models.TinyDecoder` use it.
+
+    It is :math:`\lfloor p\,d/2
+floor` evaluated with :math:`p\,d` rounded to a float first, so
+    for a few inputs it is one less than the exact value: ``0.58 * 100`` is
+    ``57.99999999999999``, so ``rope_pairs_kept(100, 0.58)`` is 28, not 29. The pairs a
+    checkpoint was trained with are the ones this expression gives, so it is kept as is.
+
+    Args:
+        head_dim: :math:`d`, a positive even integer.
+        p: the fraction of pairs that rotate, a number in :math:`[0, 1]`.
+
+    Returns:
+        An int between 0 (NoPE) and ``head_dim // 2`` (RoPE).
+    """
+    head_dim = check_head_dim(head_dim)
+    p = check_fraction(p, "p")
+    return int(p * head_dim // 2)
 
 
 def yarn_ramp(
@@ -169,6 +213,51 @@ def yarn_ramp(
     return 1.0 - np.clip((index - low) / (high - low), 0.0, 1.0)
 
 
+def yarn_mscale(factor: float, mscale: float = 1.0) -> float:
+    r"""YaRN's attention temperature :math:`0.1\,m \ln s + 1` for a scale factor :math:`s`.
+
+    The YaRN paper's :math:`\sqrt{1/t} = 0.1 \ln s + 1` is ``mscale=1``; DeepSeek's configs
+    name :math:`m` ``mscale`` or ``mscale_all_dim``. With :math:`s \le 1` (no extension) it is 1.
+    This is ``get_mscale`` in Hugging Face ``transformers`` and ``yarn_get_mscale`` in
+    DeepSeek's code.
+
+    Args:
+        factor: :math:`s`, a finite positive number.
+        mscale: :math:`m`, a finite non-negative number.
+
+    Returns:
+        The factor as a float: it multiplies cos and sin, so attention logits scale by its
+        square.
+    """
+    s = check_positive_number(factor, "factor")
+    m = _check_mscale(mscale, "mscale")
+    if s <= 1.0:
+        return 1.0
+    return 0.1 * m * math.log(s) + 1.0
+
+
+def _check_mscale(value: Any, name: str) -> float:
+    """Return ``value`` as a float after checking it is a finite non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not (
+        math.isfinite(float(value)) and float(value) >= 0.0
+    ):
+        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}")
+    return float(value)
+
+
+def _longrope_factors(values: Any, name: str, pairs: int) -> np.ndarray:
+    """LongRoPE's per-pair rescale factors as a float64 array of shape ``(pairs,)``."""
+    array = check_real_finite(as_numpy(values, name), name).astype(np.float64)
+    if array.shape != (pairs,):
+        raise ValueError(
+            f"{name} must hold one factor per pair, shape ({pairs},) = (head_dim // 2,), "
+            f"got shape {array.shape}"
+        )
+    if np.any(array <= 0.0):
+        raise ValueError(f"{name} must hold positive factors, got minimum {array.min()}")
+    return array
+
+
 def scaled_inv_frequencies(
     head_dim: int,
     base: float = 10_000.0,
@@ -194,26 +283,40 @@ def scaled_inv_frequencies(
               formula; with ``factor=1`` it is :math:`\ell/L`, as in the YaRN paper), and the
               original frequencies for :math:`\ell \le L`.
             * ``"yarn"``: ``factor``, ``original_length``; optional ``beta_fast=32``,
-              ``beta_slow=1``, ``attention_factor`` (default :math:`0.1\ln s + 1`, or 1 when
-              :math:`s \le 1`), ``ramp="index"`` and ``truncate=True`` (see :func:`yarn_ramp`).
-              :math:`\theta'_i = (1 - \gamma_i)\,\theta_i/s + \gamma_i\,\theta_i`.
+              ``beta_slow=1``, ``attention_factor``, ``mscale``, ``mscale_all_dim``,
+              ``ramp="index"`` and ``truncate=True`` (see :func:`yarn_ramp`).
+              :math:`\theta'_i = (1 - \gamma_i)\,\theta_i/s + \gamma_i\,\theta_i`. The
+              attention factor is ``attention_factor`` if given; else, when ``mscale`` and
+              ``mscale_all_dim`` are both given and non-zero, ``yarn_mscale(s, mscale) /
+              yarn_mscale(s, mscale_all_dim)`` (DeepSeek); else ``yarn_mscale(s)`` =
+              :math:`0.1\ln s + 1` (1 when :math:`s \le 1`). A lone ``mscale`` is ignored,
+              exactly as in ``transformers``.
             * ``"llama3"``: ``factor``, ``original_length``; optional ``low_freq_factor=1``,
               ``high_freq_factor=4``. Pairs with wavelength below :math:`L/\text{high}` are kept,
               above :math:`L/\text{low}` divided by :math:`s`, and smoothly blended between.
             * ``"p-rope"``: ``p`` in :math:`[0, 1]`; optional ``factor=1``. The first
-              ``int(p * head_dim // 2)`` pairs (the fastest) keep :math:`\theta_i` (divided by
-              ``factor``), the others get frequency 0 and are not rotated at all.
+              :func:`rope_pairs_kept` ``(head_dim, p)`` pairs (the fastest) keep
+              :math:`\theta_i` (divided by ``factor``), the others get frequency 0 and are not
+              rotated at all.
+            * ``"longrope"``: ``short_factor`` and ``long_factor`` (one positive number per
+              pair each, shape ``(head_dim // 2,)``), ``original_length`` and ``factor``;
+              optional ``seq_len`` (the current length :math:`\ell`) and ``attention_factor``.
+              :math:`\theta'_i = \theta_i / r_i` with :math:`r` the long factors when
+              :math:`\ell > L` and the short ones otherwise (also when ``seq_len`` is not
+              given). The attention factor, for every length, is ``attention_factor`` if given,
+              else :math:`\sqrt{1 + \ln s / \ln L}` (1 when :math:`s \le 1`).
 
     Returns:
         ``(inv_freq, attention_factor)``: a float64 array of shape ``(head_dim // 2,)`` and a
         float. ``attention_factor`` multiplies cos and sin (logits scale by its square); it is
-        1 for every method but ``"yarn"``.
+        1 for every method but ``"yarn"`` and ``"longrope"``.
 
     Raises:
         ValueError: naming the argument: an unknown ``method``, a parameter the method does not
             take or a missing one, a non-positive or non-finite ``factor``, ``base`` or length,
             ``p`` outside :math:`[0, 1]`, ``beta_fast <= beta_slow``,
-            ``high_freq_factor <= low_freq_factor``.
+            ``high_freq_factor <= low_freq_factor``, LongRoPE factors of the wrong shape or
+            not positive, a negative ``mscale``.
 
     Example::
 
@@ -226,13 +329,8 @@ def scaled_inv_frequencies(
     theta = inv_frequencies(head_dim, base)
 
     if method == "p-rope":
-        fraction = p["p"]
-        if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not (
-            0.0 <= float(fraction) <= 1.0
-        ):
-            raise ValueError(f"p must be a number in [0, 1], got {fraction!r}")
+        kept = rope_pairs_kept(head_dim, p["p"])
         factor = check_positive_number(p["factor"], "factor")
-        kept = int(float(fraction) * head_dim // 2)
         out = np.where(np.arange(head_dim // 2) < kept, theta, 0.0) / factor
         return out, 1.0
 
@@ -243,7 +341,7 @@ def scaled_inv_frequencies(
     if method in ("ntk", "dynamic") and head_dim < 4:
         raise ValueError(f"head_dim must be at least 4 for method {method!r}, got {head_dim}")
     if method == "ntk":
-        return inv_frequencies(head_dim, base * factor ** (head_dim / (head_dim - 2))), 1.0
+        return _ntk_frequencies(head_dim, base, factor, math.log(factor)), 1.0
 
     length = check_positive_int(p["original_length"], "original_length")
     if method == "dynamic":
@@ -251,17 +349,47 @@ def scaled_inv_frequencies(
         if seq_len <= length:
             return theta, 1.0
         effective = factor * seq_len / length - (factor - 1.0)
-        return inv_frequencies(head_dim, base * effective ** (head_dim / (head_dim - 2))), 1.0
+        # the same number as a logarithm, for factors whose product with seq_len overflows
+        log_effective = math.log(factor) + math.log((seq_len - length) / length + 1.0 / factor)
+        return _ntk_frequencies(head_dim, base, effective, log_effective), 1.0
 
     if method == "yarn":
         gamma = yarn_ramp(head_dim, base, original_length=length, beta_fast=p["beta_fast"],
                           beta_slow=p["beta_slow"], ramp=p["ramp"], truncate=p["truncate"])
+        mscale, mscale_all_dim = (
+            None if p[name] is None else _check_mscale(p[name], name)
+            for name in ("mscale", "mscale_all_dim")
+        )
         attention = p["attention_factor"]
-        if attention is None:
-            attention = 0.1 * math.log(factor) + 1.0 if factor > 1.0 else 1.0
-        else:
+        if attention is not None:
             attention = check_positive_number(attention, "attention_factor")
+        elif mscale and mscale_all_dim:
+            attention = yarn_mscale(factor, mscale) / yarn_mscale(factor, mscale_all_dim)
+        else:
+            attention = yarn_mscale(factor)
         return (1.0 - gamma) * theta / factor + gamma * theta, float(attention)
+
+    if method == "longrope":
+        pairs = head_dim // 2
+        short = _longrope_factors(p["short_factor"], "short_factor", pairs)
+        long = _longrope_factors(p["long_factor"], "long_factor", pairs)
+        seq_len = p["seq_len"]
+        if seq_len is not None:
+            seq_len = check_positive_int(seq_len, "seq_len")
+        attention = p["attention_factor"]
+        if attention is not None:
+            attention = check_positive_number(attention, "attention_factor")
+        elif factor <= 1.0:
+            attention = 1.0
+        else:
+            if length < 2:
+                raise ValueError(
+                    f"original_length must be at least 2 for LongRoPE's attention factor "
+                    f"sqrt(1 + ln(factor) / ln(original_length)), got {length}"
+                )
+            attention = math.sqrt(1.0 + math.log(factor) / math.log(length))
+        rescale = long if seq_len is not None and seq_len > length else short
+        return theta / rescale, float(attention)
 
     # llama3
     low = check_positive_number(p["low_freq_factor"], "low_freq_factor")
@@ -276,6 +404,33 @@ def scaled_inv_frequencies(
     out = np.where(wavelength < length / high, theta,
                    np.where(wavelength > length / low, theta / factor, blended))
     return out, 1.0
+
+
+def _ntk_frequencies(head_dim: int, base: float, scale: float, log_scale: float) -> np.ndarray:
+    r"""The NTK frequencies ``inv_frequencies(d, base * scale ** (d / (d - 2)))``, without overflow.
+
+    ``log_scale`` is :math:`\ln s`. While the new base is a finite positive float64 the plain
+    formula is used (bit for bit what Hugging Face computes); beyond that the frequencies are
+    computed from the logarithm of the base, :math:`\theta_i = \exp(-\tfrac{2i}{d}\,(\ln b
+    + \tfrac{d}{d-2}\ln s))`, which stays finite as long as the frequencies themselves do.
+    """
+    exponent = head_dim / (head_dim - 2)
+    try:
+        new_base = base * scale**exponent
+    except OverflowError:  # a Python float power that leaves float64 raises instead of inf
+        new_base = math.inf
+    if math.isfinite(new_base) and new_base > 0.0:
+        freqs = inv_frequencies(head_dim, new_base)
+    else:
+        log_base = math.log(base) + exponent * log_scale
+        with np.errstate(over="ignore"):
+            freqs = np.exp(-(np.arange(0, head_dim, 2, dtype=np.float64) / head_dim) * log_base)
+    if not np.all(np.isfinite(freqs)):
+        raise ValueError(
+            f"factor is too small: the NTK base {base:g} * s ** {exponent:g} with s = {scale:g} "
+            "is so close to 0 that the frequencies overflow float64"
+        )
+    return freqs
 
 
 def cosine_sum(distances: Any, head_dim: int, base: float = 10_000.0) -> np.ndarray:
@@ -301,11 +456,40 @@ def cosine_sum(distances: Any, head_dim: int, base: float = 10_000.0) -> np.ndar
     return out
 
 
-def _first_failure(distances: np.ndarray, head_dim: int, base: float) -> float | None:
-    """The distance where the cosine sum is lowest, if it is negative there; else ``None``."""
-    values = cosine_sum(distances, head_dim, base)
-    worst = int(values.argmin())
-    return float(distances[worst]) if values[worst] < 0.0 else None
+def _cosine_sum_prefix(length: int, theta: np.ndarray, block: int = 512) -> np.ndarray:
+    r""":func:`cosine_sum` at distances ``0 .. length - 1``, by angle addition.
+
+    With :math:`m = a + b` (:math:`a` a multiple of ``block``, :math:`0 \le b <` ``block``),
+    :math:`\sum_i \cos(m\theta_i) = \sum_i \cos a\theta_i \cos b\theta_i - \sin a\theta_i
+    \sin b\theta_i`: two small matrix products instead of ``length * pairs`` cosines.
+    Agrees with :func:`cosine_sum` to about 1e-11 at a million tokens (the rounding of
+    :math:`m\theta` itself).
+    """
+    a = np.arange(0, length, block, dtype=np.float64)[:, None] * theta  # (blocks, pairs)
+    b = np.arange(block, dtype=np.float64)[:, None] * theta  # (block, pairs)
+    values = np.cos(a) @ np.cos(b).T - np.sin(a) @ np.sin(b).T  # (blocks, block)
+    return values.reshape(-1)[:length]
+
+
+WITNESSES = 16
+"""How many negative local minima of a failing base :func:`min_base_for_context` keeps."""
+
+
+def _failures(length: int, theta: np.ndarray, most: int = WITNESSES) -> list[float]:
+    """Distances below ``length`` where the cosine sum has a negative local minimum.
+
+    Most negative first, at most ``most`` of them; empty when the sum is non-negative at every
+    distance (the base passes).
+    """
+    values = _cosine_sum_prefix(length, theta)
+    if values.min() >= 0.0:
+        return []
+    padded = np.concatenate([[np.inf], values, [np.inf]])
+    minima = np.flatnonzero(
+        (values <= padded[:-2]) & (values <= padded[2:]) & (values < 0.0)
+    )
+    order = minima[np.argsort(values[minima], kind="stable")][:most]
+    return [float(m) for m in order]
 
 
 def min_base_for_context(
@@ -329,9 +513,12 @@ def min_base_for_context(
     the first one is about 0.08 % wide, and a grid of 1 000 points per decade steps over it.
     A finer grid can only lower the answer, never raise it.
 
-    The scan is fast because a failing base almost always fails at a distance that made an
-    earlier base fail too: those "witness" distances are tried first (for a block of bases at
-    once), and the full check over every :math:`m < L` runs only for bases that survive them.
+    The scan is fast because a failing base almost always fails near a distance that made an
+    earlier base fail too: the negative local minima of every fully checked base are kept as
+    "witness" distances and tried first (for a block of bases at once), and the full check over
+    every :math:`m < L` runs only for bases that survive them. And a base that passes for
+    :math:`L` passes for every shorter context, so the scan for a long context starts at the
+    bound for a quarter of it, computed the same way.
 
     Args:
         context_length: :math:`L`; distances :math:`0 \le m < L` are checked.
@@ -352,34 +539,38 @@ def min_base_for_context(
     if top <= 1.0:
         raise ValueError(f"max_base must be larger than 1, got {top}")
     exponents = np.arange(0, head_dim, 2, dtype=np.float64) / head_dim
-    distances = np.arange(length, dtype=np.float64)
     last = int(math.floor(math.log10(top) * per_decade))
     witnesses: list[float] = []
     block = 256
     start = 0
+    if length > 2048:  # no grid base below the bound for L // 4 can pass for L
+        shorter = min_base_for_context(
+            length // 4, head_dim, points_per_decade=per_decade, max_base=top
+        )
+        start = int(round(math.log10(shorter) * per_decade))
     while start <= last:
         ks = np.arange(start, min(start + block, last + 1))
         bases = 10.0 ** (ks / per_decade)
-        survivors = np.arange(len(ks))
         theta = bases[:, None] ** -exponents  # (bases, pairs)
+        survivors = np.arange(len(ks))
         useful = []
         for witness in witnesses:
             failing = np.cos(witness * theta[survivors]).sum(-1) < 0.0
             if failing.any():
                 useful.append(witness)
-            survivors = survivors[~failing]
-            if len(survivors) == 0:
-                break
+                survivors = survivors[~failing]
+                if len(survivors) == 0:
+                    break
         # witnesses that failed bases in this block are tried first in the next one
         witnesses = useful + [w for w in witnesses if w not in useful]
         if len(survivors) == 0:
             start += block
             continue
         index = int(survivors[0])
-        witness = _first_failure(distances, head_dim, float(bases[index]))
-        if witness is None:
+        found = _failures(length, theta[index], most=WITNESSES)
+        if not found:
             return float(bases[index])
-        witnesses.insert(0, witness)
+        witnesses = found + [w for w in witnesses if w not in found]
         start = int(ks[index]) + 1
     raise ValueError(
         f"context_length {length}: no base up to max_base = {top:g} keeps the cosine sum "

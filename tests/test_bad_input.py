@@ -384,9 +384,12 @@ from ropeviz import (  # noqa: E402
     mrope,
     mrope_positions,
     patch_positions,
+    rope_pairs_kept,
     scaled_inv_frequencies,
+    yarn_mscale,
     yarn_ramp,
 )
+from ropeviz.configs import RopeLayer, RopeSpec, rope_from_config, to_v5_config  # noqa: E402
 
 
 def scaled(method="linear", head_dim=8, base=10_000.0, **params):
@@ -439,6 +442,47 @@ SCALING_MULTIDIM_CASES = [
     *[case(scaled("p-rope", p=p), r"^p\b", f"scaled_inv_frequencies-p-rope-p={p!r}")
       for p in [-0.1, 1.5, NAN, True, "0.5", None]],
     case(scaled("p-rope", p=0.5, factor=0.0), r"^factor\b", "scaled_inv_frequencies-p-rope-factor"),
+    case(scaled("ntk", head_dim=4, factor=5e-324), r"^factor\b",
+         "scaled_inv_frequencies-ntk-factor-frequencies-overflow"),
+    # ---------------------------------------------------------------- rope_pairs_kept
+    *[case(lambda p=p: rope_pairs_kept(16, p), r"^p\b", f"rope_pairs_kept-p={p!r}")
+      for p in [-0.1, 1.5, NAN, True, "0.5", None]],
+    *[case(lambda h=h: rope_pairs_kept(h, 0.5), HEAD_DIM, f"rope_pairs_kept-head_dim={h!r}")
+      for h in [3, 0, 8.0]],
+    case(scaled("yarn", factor=2.0, original_length=64, mscale=-1.0, mscale_all_dim=1.0),
+         r"^mscale\b", "scaled_inv_frequencies-yarn-mscale"),
+    case(scaled("yarn", factor=2.0, original_length=64, mscale_all_dim=NAN),
+         r"^mscale_all_dim\b", "scaled_inv_frequencies-yarn-mscale_all_dim"),
+    case(scaled("longrope", factor=2.0, original_length=64, long_factor=[1.0] * 4),
+         r"^short_factor\b", "scaled_inv_frequencies-longrope-missing-short"),
+    *[case(scaled("longrope", factor=2.0, original_length=64, short_factor=f,
+                  long_factor=[1.0] * 4), r"^short_factor\b",
+           f"scaled_inv_frequencies-longrope-short_factor={f!r}")
+      for f in [[1.0] * 3, [1.0, 1.0, 0.0, 1.0], [1.0, NAN, 1.0, 1.0], "1111", [[1.0] * 4]]],
+    case(scaled("longrope", factor=2.0, original_length=64, short_factor=[1.0] * 4,
+                long_factor=[-1.0] * 4), r"^long_factor\b", "scaled_inv_frequencies-longrope-long"),
+    case(scaled("longrope", factor=2.0, original_length=1, short_factor=[1.0] * 4,
+                long_factor=[1.0] * 4), r"^original_length\b",
+         "scaled_inv_frequencies-longrope-original_length=1"),
+    case(scaled("longrope", factor=2.0, original_length=64, short_factor=[1.0] * 4,
+                long_factor=[1.0] * 4, seq_len=0), r"^seq_len\b",
+         "scaled_inv_frequencies-longrope-seq_len"),
+    *[case(lambda f=f: yarn_mscale(f), r"^factor\b", f"yarn_mscale-factor={f!r}")
+      for f in [0.0, -1.0, NAN, None]],
+    *[case(lambda m=m: yarn_mscale(4.0, m), r"^mscale\b", f"yarn_mscale-mscale={m!r}")
+      for m in [-0.5, INF, "1", True]],
+    # ---------------------------------------------------------------- ropeviz.configs
+    case(lambda: rope_from_config({"hidden_size": 64, "num_attention_heads": 2,
+                                   "rope_scaling": {"type": "ntk-by-parts", "factor": 2.0}}),
+         r"^rope_scaling\['type'\]", "rope_from_config-unknown-type"),
+    case(lambda: to_v5_config({"hidden_size": 64, "num_attention_heads": 2,
+                               "rope_scaling": [2.0]}), r"^rope_scaling\b",
+         "to_v5_config-rope_scaling-list"),
+    case(lambda: RopeSpec({}), r"^layers\b", "RopeSpec-empty"),
+    case(lambda: RopeLayer("all", "default", 1e4, 8, 8, "half", np.ones(3)), r"^inv_freq\b",
+         "RopeLayer-inv_freq-shape"),
+    case(lambda: RopeLayer("all", "ntk", 1e4, 8, 8, "half", np.ones(4)), r"^rope_type\b",
+         "RopeLayer-rope_type"),
     # ---------------------------------------------------------------- yarn_ramp, cosine_sum
     case(lambda: yarn_ramp(7, original_length=64), HEAD_DIM, "yarn_ramp-head_dim"),
     case(lambda: yarn_ramp(8, 1.0, original_length=64), BASE, "yarn_ramp-base=1"),

@@ -587,14 +587,14 @@ def test_rotation_twin_moves_with_its_sliders(visit):
     python = RotationExplorer(head_dim=state["head_dim"], base=state["base"],
                               position=state["position"], pair=state["pair"])
     assert state["readout"] == python.readout(), "twin and Python disagree on the numbers"
-    before = explorer.locator("svg").screenshot()
+    before = explorer.locator(".ropeviz-canvas").screenshot()
 
     explorer.locator('input[name="position"]').fill("1234")
     state = twin_state(explorer)
     assert state["position"] == 1234
     theta = rv.inv_frequencies(state["head_dim"], state["base"])
     assert state["angle"] == pytest.approx(1234 * theta[state["pair"]], rel=1e-12)
-    after_position = explorer.locator("svg").screenshot()
+    after_position = explorer.locator(".ropeviz-canvas").screenshot()
     assert after_position != before, "moving the position slider did not redraw"
 
     pair = explorer.locator('input[name="pair"]')
@@ -605,7 +605,7 @@ def test_rotation_twin_moves_with_its_sliders(visit):
     state = twin_state(explorer)
     assert state["pair"] == new_pair
     assert state["theta"] == pytest.approx(theta[new_pair], rel=1e-12)
-    assert explorer.locator("svg").screenshot() != after_position
+    assert explorer.locator(".ropeviz-canvas").screenshot() != after_position
 
     # The drawn arrow turns by m * theta_i from the dashed one, as the Python figure does.
     start = arrow_angle(explorer.locator("line.start-arrow"))
@@ -676,14 +676,14 @@ def test_every_twin_responds_to_every_slider(visit, name):
             if low == high:
                 continue
             state = json.loads(explorer.get_attribute("data-state"))
-            drawing = explorer.locator("svg").first.screenshot()
+            drawing = explorer.locator(".ropeviz-canvas").first.screenshot()
             value = int(slider.input_value())
             target = low if value != low else high
             slider.focus()
             page.keyboard.press("Home" if target == low else "End")
             moved = json.loads(explorer.get_attribute("data-state"))
             assert moved[name_] != state[name_], f"{kind}.{name_}: keyboard did not move it"
-            assert explorer.locator("svg").first.screenshot() != drawing, (
+            assert explorer.locator(".ropeviz-canvas").first.screenshot() != drawing, (
                 f"{kind}.{name_}: the drawing did not change"
             )
             slider.fill(str(value))

@@ -65,16 +65,18 @@ def test_head_dim_change_redraws_the_grid_and_clamps_the_pair():
 
 def test_slider_moves_update_the_state_and_the_image():
     explorer = RotationExplorer(head_dim=64)
-    view = explorer.widget
-    sliders = {s.description: s for s in view.children if hasattr(s, "description")}
+    explorer.widget
+    sliders = explorer._sliders
     before = explorer._png_view.value
-    sliders["position m"].value = 1234
+    sliders["position"].value = 1234
     assert explorer.state["position"] == 1234
     assert explorer._png_view.value != before
     explorer.update(pair=7)
-    assert sliders["pair i"].value == 7  # code and sliders stay in step
+    assert sliders["pair"].value == 7  # code and sliders stay in step
     explorer.update(head_dim=16)
-    assert sliders["pair i"].max == 7
+    assert sliders["pair"].max == 7
+    # the play button follows the position slider (it drives the slider in the browser)
+    assert explorer._players["position"].value == 1234
 
 
 @pytest.mark.parametrize("settings", [

@@ -114,13 +114,13 @@ def test_updates_only_blit(explorer):
 
 def test_sliders_drive_the_view():
     explorer = GridExplorer(height=4, width=4, head_dim=8)
-    view = explorer.widget
-    sliders = {s.description: s for s in view.children if hasattr(s, "description")}
+    explorer.widget
+    sliders = explorer._sliders
     before = explorer._png_view.value
-    sliders["query x"].value = 0
+    sliders["query_x"].value = 0
     assert explorer.state["query_x"] == 0 and explorer._png_view.value != before
     explorer.update(query_y=3)
-    assert sliders["query y"].value == 3
+    assert sliders["query_y"].value == 3
 
 
 @pytest.mark.parametrize("kwargs", [{"height": 1, "width": 1, "head_dim": 4},
@@ -200,7 +200,7 @@ def test_twin_responds_to_both_sliders(tmp_path):
             return json.loads(root.get_attribute("data-state"))
 
         assert state()["readout"] == explorer.readout()
-        before = root.locator("svg").screenshot()
+        before = root.locator(".ropeviz-canvas").screenshot()
         box_before = root.locator("rect.window-box").get_attribute("x")
         page.locator('input[name="query_x"]').fill("2")
         page.locator('input[name="query_y"]').focus()
@@ -217,6 +217,6 @@ def test_twin_responds_to_both_sliders(tmp_path):
         explorer.update(angle=45)
         assert state()["readout"] == explorer.readout()
         assert state()["strongest"] == list(explorer.strongest_other()[:2])
-        assert root.locator("svg").screenshot() != before
+        assert root.locator(".ropeviz-canvas").screenshot() != before
         assert errors == []
         browser.close()

@@ -123,13 +123,17 @@ def test_readout_reports_phases_and_wavelength(sinusoidal):
 def test_p_plus_k_stays_inside_the_table(sinusoidal):
     e = sinusoidal
     e.update(offset=5, position=250)
-    e.update(offset=64)  # 250 + 64 would leave the table: the position follows
+    e.update(offset=64)  # 250 + 64 would leave the table: the position follows the slider's end
     assert e.state["position"] == 255 - 64
     assert tuple(e._row_pk.get_ydata()) == (255, 255)
     assert e.widget is not None and e._sliders["position"].max == 255 - 64
-    e.update(position=255)  # past the slider's end: stops there, as the slider does
+    with pytest.raises(ValueError, match=r"^position must be an integer in \[0, 191\], got 255"):
+        e.update(position=255)  # past the slider's end: refused, nothing changes
     assert e.state["position"] == 255 - 64
-    e.update(position=250, offset=10)
+    with pytest.raises(ValueError, match="position"):
+        e.update(position=250, offset=10)  # both given: 250 + 10 leaves the table
+    assert (e.state["position"], e.state["offset"]) == (191, 64)
+    e.update(position=245, offset=10)
     assert (e.state["position"], e.state["offset"]) == (245, 10)
     e.update(offset=0)
     assert e._sliders["position"].max == 255
@@ -137,6 +141,7 @@ def test_p_plus_k_stays_inside_the_table(sinusoidal):
     e.update(position=255)
     assert tuple(e._row_pk.get_ydata()) == (255, 255)
     e.update(offset=5)
+    assert e.state["position"] == 250
 
 
 def test_updates_only_blit(sinusoidal):
@@ -457,7 +462,9 @@ def test_static_html_is_deterministic(cls, kwargs, text):
     assert re.fullmatch(rf"ropeviz-{cls.kind}-\d+", first.element_id)
     assert a.replace(first.element_id, "ID") == b.replace(second.element_id, "ID")
     assert a == first.static_html()  # a pure function of the state
-    assert re.findall(r'\bid="([^"]+)"', a) == [first.element_id]
+    ids = re.findall(r'\bid="([^"]+)"', a)
+    assert ids[0] == first.element_id and len(ids) == len(set(ids))
+    assert all(i.startswith(first.element_id) for i in ids)
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}:\d{2}:\d{2}", a)  # no dates or times
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}", a)  # no uuids
     assert len(a.encode()) < 150_000

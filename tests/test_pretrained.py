@@ -62,7 +62,9 @@ def test_frequency_usage_matches_a_direct_computation(tiny_llama_path):
     assert usage["q"].shape == (2, 4, 8) and usage["k"].shape == (2, 2, 8)
     assert usage["head_dim"] == usage["rotated_dim"] == 16
     assert (usage["num_attention_heads"], usage["num_key_value_heads"]) == (4, 2)
-    np.testing.assert_allclose(usage["inv_freq"], inv_frequencies(16, 500.0), rtol=1e-6)
+    assert usage["inv_freq"].shape == (2, 8)
+    for row in usage["inv_freq"]:
+        np.testing.assert_allclose(row, inv_frequencies(16, 500.0), rtol=1e-6)
 
     with torch.no_grad():
         hidden = model(input_ids=ids, output_hidden_states=True).hidden_states
@@ -102,3 +104,27 @@ def test_bad_input(tiny_llama_path):
         attention_modules(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match=r"^name_or_path\b"):
         load_causal_lm("")
+
+
+def test_layer_types_with_their_own_base_keep_their_own_frequencies(tmp_path, require_peer):
+    """Gemma 3 rotates local layers with base 10 000 and global ones with 1 000 000."""
+    transformers = require_peer("transformers")
+    from ropeviz.pretrained import frequency_usage, load_causal_lm
+
+    config = transformers.Gemma3TextConfig(
+        vocab_size=64, hidden_size=32, intermediate_size=48, num_hidden_layers=3,
+        num_attention_heads=2, num_key_value_heads=1, head_dim=16,
+        max_position_embeddings=128, sliding_window=8,
+        layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+        rope_parameters={
+            "sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0},
+            "full_attention": {"rope_type": "default", "rope_theta": 1_000_000.0},
+        },
+    )
+    torch.manual_seed(0)
+    transformers.Gemma3ForCausalLM(config).save_pretrained(tmp_path)
+    model, _ = load_causal_lm(tmp_path)
+    usage = frequency_usage(model, torch.randint(0, 64, (1, 7)))
+    np.testing.assert_allclose(usage["inv_freq"][0], inv_frequencies(16, 10_000.0), rtol=1e-6)
+    np.testing.assert_allclose(usage["inv_freq"][1], inv_frequencies(16, 10_000.0), rtol=1e-6)
+    np.testing.assert_allclose(usage["inv_freq"][2], inv_frequencies(16, 1e6), rtol=1e-6)

@@ -15,6 +15,7 @@ from ropeviz.scaling import (
     cosine_sum,
     min_base_for_context,
     scaled_inv_frequencies,
+    yarn_mscale,
     yarn_ramp,
 )
 
@@ -131,12 +132,56 @@ def test_every_method_returns_float64_pairs():
     kwargs = {"linear": {"factor": 2.0}, "ntk": {"factor": 2.0},
               "dynamic": {"factor": 2.0, "original_length": 64, "seq_len": 200},
               "yarn": {"factor": 2.0, "original_length": 64},
-              "llama3": {"factor": 2.0, "original_length": 64}, "p-rope": {"p": 0.5}}
+              "llama3": {"factor": 2.0, "original_length": 64}, "p-rope": {"p": 0.5},
+              "longrope": {"short_factor": [1.0] * 8, "long_factor": [2.0] * 8,
+                           "original_length": 64, "factor": 4.0}}
     assert set(kwargs) == set(METHODS)
     for method, params in kwargs.items():
         inv_freq, attention = scaled_inv_frequencies(16, 100.0, method, **params)
         assert inv_freq.shape == (8,) and inv_freq.dtype == np.float64
         assert isinstance(attention, float)
+
+
+def test_yarn_mscale_and_deepseek_attention_factor():
+    assert yarn_mscale(1.0) == 1.0 and yarn_mscale(0.5, 3.0) == 1.0  # no extension, no factor
+    assert yarn_mscale(40.0) == pytest.approx(0.1 * math.log(40.0) + 1.0, rel=1e-15)
+    assert yarn_mscale(40.0, 0.707) == pytest.approx(0.0707 * math.log(40.0) + 1.0, rel=1e-15)
+    kwargs = {"factor": 40.0, "original_length": 4096}
+    inv_freq, plain = scaled_inv_frequencies(64, 10_000.0, "yarn", **kwargs)
+    assert plain == yarn_mscale(40.0)
+    # DeepSeek: both given -> their ratio on cos and sin (1 when equal); frequencies unchanged
+    deepseek, ratio = scaled_inv_frequencies(64, 10_000.0, "yarn", mscale=1.0, mscale_all_dim=1.0,
+                                             **kwargs)
+    np.testing.assert_array_equal(deepseek, inv_freq)
+    assert ratio == 1.0
+    _, ratio = scaled_inv_frequencies(64, 10_000.0, "yarn", mscale=0.707, mscale_all_dim=1.0,
+                                      **kwargs)
+    assert ratio == pytest.approx(yarn_mscale(40.0, 0.707) / yarn_mscale(40.0, 1.0), rel=1e-15)
+    # a lone mscale, or a zero one, is ignored (as in transformers); attention_factor wins
+    for extra in ({"mscale": 2.0}, {"mscale_all_dim": 2.0}, {"mscale": 0.0, "mscale_all_dim": 1.0}):
+        assert scaled_inv_frequencies(64, 10_000.0, "yarn", **extra, **kwargs)[1] == plain
+    assert scaled_inv_frequencies(64, 10_000.0, "yarn", attention_factor=1.5, mscale=1.0,
+                                  mscale_all_dim=2.0, **kwargs)[1] == 1.5
+
+
+def test_longrope_picks_its_factor_set_by_length():
+    d, base, length = 16, 10_000.0, 4096
+    short = np.linspace(1.0, 2.0, d // 2)
+    long = np.linspace(1.0, 40.0, d // 2)
+    theta = rv.inv_frequencies(d, base)
+    kwargs = {"short_factor": short, "long_factor": long, "original_length": length,
+              "factor": 32.0}
+    for seq_len, factors in [(None, short), (1, short), (length, short), (length + 1, long)]:
+        inv_freq, attention = scaled_inv_frequencies(d, base, "longrope", seq_len=seq_len,
+                                                     **kwargs)
+        np.testing.assert_allclose(inv_freq, theta / factors, rtol=1e-15)
+        # the same attention factor at every length, short prompts included
+        assert attention == pytest.approx(math.sqrt(1 + math.log(32.0) / math.log(length)))
+    assert scaled_inv_frequencies(d, base, "longrope", **{**kwargs, "factor": 1.0})[1] == 1.0
+    assert scaled_inv_frequencies(d, base, "longrope", attention_factor=1.25, **kwargs)[1] == 1.25
+    # all factors 1: the unscaled schedule
+    ones = {**kwargs, "short_factor": np.ones(d // 2)}
+    np.testing.assert_array_equal(scaled_inv_frequencies(d, base, "longrope", **ones)[0], theta)
 
 
 # -- Men et al.: the base bounds the context length --------------------------------------------
@@ -213,6 +258,16 @@ CROSS_CHECKS = [
      4096, None),
     ("p-rope", {"p": 0.75, "factor": 2.0},
      {"rope_type": "proportional", "partial_rotary_factor": 0.75, "factor": 2.0}, 4096, None),
+    # DeepSeek's mscale spellings: the ratio, a different ratio, and a lone (ignored) mscale
+    ("yarn", {"factor": 40.0, "original_length": 4096, "mscale": 1.0, "mscale_all_dim": 1.0},
+     {"rope_type": "yarn", "factor": 40.0, "original_max_position_embeddings": 4096,
+      "mscale": 1.0, "mscale_all_dim": 1.0}, 163840, None),
+    ("yarn", {"factor": 40.0, "original_length": 4096, "mscale": 0.707, "mscale_all_dim": 1.0},
+     {"rope_type": "yarn", "factor": 40.0, "original_max_position_embeddings": 4096,
+      "mscale": 0.707, "mscale_all_dim": 1.0}, 163840, None),
+    ("yarn", {"factor": 16.0, "original_length": 4096, "mscale": 1.0},
+     {"rope_type": "yarn", "factor": 16.0, "original_max_position_embeddings": 4096,
+      "mscale": 1.0}, 65536, None),
 ]
 
 
@@ -225,5 +280,23 @@ def test_matches_transformers(require_peer, head_dim, base, method, params, hf_p
     expected, expected_factor = init(config, "cpu", seq_len=seq_len)
     inv_freq, attention = scaled_inv_frequencies(head_dim, base, method, **params)
     # transformers computes in float32
+    np.testing.assert_allclose(inv_freq, expected.double().numpy(), rtol=2e-6, atol=0)
+    assert attention == pytest.approx(float(expected_factor), rel=1e-12)
+
+
+@pytest.mark.parametrize("head_dim, base", [(128, 10_000.0), (96, 10_000.0), (64, 500_000.0)])
+@pytest.mark.parametrize("seq_len", [None, 4096, 4097, 100_000])
+def test_longrope_matches_transformers(require_peer, head_dim, base, seq_len):
+    rng = np.random.default_rng(head_dim)
+    short = np.round(1.0 + rng.random(head_dim // 2), 4).tolist()
+    long = np.round(1.0 + 60.0 * np.sort(rng.random(head_dim // 2)), 4).tolist()
+    # no factor in the config: transformers infers max_position / original (Phi-3's way)
+    init, config = _hf(require_peer, head_dim, 131072, {
+        "rope_type": "longrope", "rope_theta": base, "short_factor": short,
+        "long_factor": long, "original_max_position_embeddings": 4096})
+    expected, expected_factor = init(config, "cpu", seq_len=seq_len)
+    inv_freq, attention = scaled_inv_frequencies(
+        head_dim, base, "longrope", short_factor=short, long_factor=long, original_length=4096,
+        factor=131072 / 4096, seq_len=seq_len)
     np.testing.assert_allclose(inv_freq, expected.double().numpy(), rtol=2e-6, atol=0)
     assert attention == pytest.approx(float(expected_factor), rel=1e-12)

@@ -8,13 +8,21 @@ Each explorer is one call in a notebook; display it as a cell's last expression.
 * :class:`BinarySinusoidalExplorer`: the bits of p jump; a smooth code of the same periods glides.
 * :class:`RelativeExplorer`: query and key positions; the score depends only on m - n.
 * :class:`GridExplorer`: 2-D RoPE on image patches; the score depends only on (dx, dy).
+* :class:`PairingExplorer`: interleaved vs half pairing, and the permutation between them.
+* :class:`ScoreDistanceExplorer`: score against distance for aligned, related, random q, k; p-RoPE.
+* :class:`PhaseExplorer`: the score as a sum of per-pair phasors that interfere.
+* :class:`ScalingExplorer`: PI, NTK, dynamic NTK, YaRN and Llama 3 on every pair's wavelength.
 """
 
 from ._base import Control, Explorer
 from .binary import BinarySinusoidalExplorer
+from .extension import ScalingExplorer
 from .grid import GridExplorer
+from .pairing import PairingExplorer
+from .phase import PhaseExplorer
 from .relative import RelativeExplorer
 from .rotation import RotationExplorer
+from .score_distance import ScoreDistanceExplorer
 from .sinusoidal import SinusoidalExplorer
 
 __all__ = [
@@ -22,7 +30,11 @@ __all__ = [
     "Control",
     "Explorer",
     "GridExplorer",
+    "PairingExplorer",
+    "PhaseExplorer",
     "RelativeExplorer",
     "RotationExplorer",
+    "ScalingExplorer",
+    "ScoreDistanceExplorer",
     "SinusoidalExplorer",
 ]

@@ -41,7 +41,7 @@ from matplotlib.ticker import MaxNLocator
 from .._checks import check_base, check_positive_int
 from ..plotting import DIVERGING_CMAP, OKABE_ITO
 from ._base import Control, Explorer
-from ._frames import colormap_table, frame
+from ._frames import colormap_table
 
 __all__ = ["BinarySinusoidalExplorer", "MAX_BITS", "MAX_POSITIONS", "bit_fundamental"]
 
@@ -96,6 +96,9 @@ class BinarySinusoidalExplorer(Explorer):
 
     kind = "binary"
     title = "Binary vs sinusoidal positions"
+    panels = (("code", "Bits of position p and the smooth code as cells"),
+              ("steps", "Step size from p minus 1 to p at every position"),
+              ("waves", "The lowest bits as square waves with their fundamentals"))
 
     def __init__(
         self,
@@ -313,15 +316,15 @@ class BinarySinusoidalExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Top left: the bits of position p as a row of filled or empty squares, least "
-            "significant first, with the bits that flipped since p-1 outlined, and below them "
-            "the smooth code's sine and cosine rows coloured from blue (-1) to red (+1). Bottom "
-            "left: the size of the step from p-1 to p at every position, spikes at multiples "
-            "of powers of two for the bits and a flat line for the smooth code, whose step has "
-            "the same length at every position, with a marker at p. Right: the lowest bits as "
+            "First panel: the bits of position p as a row of filled or empty squares, least "
+            "significant first, with the bits that flipped since p-1 outlined, and below them the"
+            " smooth code's sine and cosine rows coloured from blue (-1) to red (+1). Second "
+            "panel: the size of the step from p-1 to p at every position, spikes at multiples of "
+            "powers of two for the bits and a flat line for the smooth code, whose step has the "
+            "same length at every position, with a marker at p. Third panel: the lowest bits as "
             "square waves of period 2^(k+1) over 64 positions with their fundamental sinusoids "
-            "1/2 - (2/pi) sin(pi (p + 1/2) / 2^k) overlaid and a vertical marker at p (at "
-            "p mod 64 beyond 64, since these bits repeat)."
+            "1/2 - (2/pi) sin(pi (p + 1/2) / 2^k) overlaid and a vertical marker at p (at p mod "
+            "64 beyond 64, since these bits repeat)."
         )
 
     # -- the static twin ---------------------------------------------------------------------
@@ -336,13 +339,8 @@ class BinarySinusoidalExplorer(Explorer):
             "window": self.window,
             "waves": self.waves,
             "spacing": _SPACING,
-            # matplotlib points at 90 dpi -> viewBox units (900 units for 810 pixels)
-            "stem_width": round(float(self._stems.get_linewidth()[0]) * 1.25 * 900 / 810, 3),
             "waves_xlabel": self.ax_waves.get_xlabel(),
             "lut": colormap_table(DIVERGING_CMAP),
-            "axes": {"code": frame(self.ax_code), "jump": frame(self.ax_jump),
-                     "waves": frame(self.ax_waves)},
-            "colors": {"on": OKABE_ITO["blue"], "step": OKABE_ITO["blue"],
-                       "smooth": OKABE_ITO["orange"], "marker": OKABE_ITO["vermillion"],
-                       "dot": OKABE_ITO["black"]},
+            "colors": {"on": "blue", "step": "blue", "smooth": "orange", "marker": "vermillion",
+                       "dot": "black"},
         }

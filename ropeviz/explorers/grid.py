@@ -32,7 +32,7 @@ from .._checks import check_base, check_head_dim, check_positive_int
 from ..multidim import axial_frequencies, mixed_frequencies
 from ..plotting import OKABE_ITO, SEQUENTIAL_CMAP
 from ._base import Control, Explorer
-from ._frames import colormap_table, frame
+from ._frames import colormap_table
 
 __all__ = ["GridExplorer", "ANGLES", "grid_frequencies", "offset_scores"]
 
@@ -101,6 +101,8 @@ class GridExplorer(Explorer):
 
     kind = "grid"
     title = "2-D RoPE on a patch grid"
+    panels = (("weights", "Attention weights of the query patch over the grid"),
+              ("map", "Score as a function of the offset between key and query patch"))
 
     def __init__(
         self,
@@ -126,7 +128,8 @@ class GridExplorer(Explorer):
         self.controls = (
             Control("query_x", "query x", 0, self.width - 1),
             Control("query_y", "query y", 0, self.height - 1),
-            Control("angle", "direction \u03c6 (degrees)", options=ANGLES),
+            Control("angle", "direction \u03c6", options=ANGLES,
+                    labels=tuple(f"{a}\u00b0" for a in ANGLES)),
         )
         self.frequencies = {a: grid_frequencies(self.head_dim, self.base, a) for a in ANGLES}
         self.maps = {a: offset_scores(f, self.height, self.width)
@@ -226,7 +229,7 @@ class GridExplorer(Explorer):
         axm.set(xlim=(-W + 0.5, W - 0.5), ylim=(H - 0.5, -H + 0.5), aspect="equal",
                 xlabel="\u0394x = key x \u2212 query x", ylabel="\u0394y = key y \u2212 query y")
         axm.set_title("Score s(\u0394x, \u0394y): the same for every query;\n"
-                      "the box is what the left panel shows", fontsize=10.5)
+                      "the box is what the first panel shows", fontsize=10.5)
         axm.tick_params(labelsize=8)
         axm.grid(False)
         axm.plot([0], [0], "+", color=OKABE_ITO["black"], ms=8)
@@ -258,12 +261,12 @@ class GridExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: a grid of image patches coloured by how much attention the outlined query "
-            "patch pays to each, brightest on the query and along the directions of the "
-            "frequency vectors. Right: the attention score as a function of the offset between "
-            "key and query patch, a cross for axial 2-D RoPE that turns with the angle slider, "
-            "with a box marking the offsets the left panel shows; moving the query slides the "
-            "box over the unchanged map."
+            "First panel: a grid of image patches coloured by how much attention the outlined "
+            "query patch pays to each, brightest on the query and along the directions of the "
+            "frequency vectors. Second panel: the attention score as a function of the offset "
+            "between key and query patch, a cross for axial 2-D RoPE that turns with the angle "
+            "slider, with a box marking the offsets the first panel shows; moving the query "
+            "slides the box over the unchanged map."
         )
 
     # -- the static twin ---------------------------------------------------------------------
@@ -280,7 +283,5 @@ class GridExplorer(Explorer):
             "weightLimit": self.weight_limit,
             "scoreRange": list(self.score_range),
             "lut": colormap_table(SEQUENTIAL_CMAP),
-            "axes": {"grid": frame(self.ax_grid), "gridBar": frame(self.ax_grid_bar),
-                     "map": frame(self.ax_map), "mapBar": frame(self.ax_map_bar)},
-            "colors": {"query": OKABE_ITO["vermillion"], "box": OKABE_ITO["black"]},
+            "colors": {"query": "vermillion", "box": "black"},
         }

@@ -21,8 +21,9 @@ from ._base import Control, Explorer
 __all__ = ["RelativeExplorer", "relative_scores"]
 
 KINDS = ("aligned", "random", "constant")
-KIND_COLORS = {"aligned": OKABE_ITO["blue"], "random": OKABE_ITO["vermillion"],
-               "constant": OKABE_ITO["green"]}
+KIND_NAMES = {"aligned": "blue", "random": "vermillion", "constant": "green"}
+"""Okabe-Ito colour of each kind of q, k (the twin uses the names as CSS variables)."""
+KIND_COLORS = {kind: OKABE_ITO[name] for kind, name in KIND_NAMES.items()}
 
 
 def relative_scores(q: np.ndarray, k: np.ndarray, distances: np.ndarray, *,
@@ -63,6 +64,8 @@ class RelativeExplorer(Explorer):
 
     kind = "relative"
     title = "Relative-position explorer"
+    panels = (("score", "Score of one random query and key against m minus n"),
+              ("kinds", "Normalised scores of aligned, random and constant vectors"))
 
     def __init__(
         self,
@@ -176,10 +179,11 @@ class RelativeExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: the RoPE score of one random query and key plotted against the relative "
-            "distance m minus n, with a dot at the current positions. Right: normalised scores "
-            "against relative distance for aligned, random and constant vectors; the aligned "
-            "and constant curves fall from 1 with distance, the random curve wanders around 0."
+            "First panel: the RoPE score of one random query and key plotted against the relative"
+            " distance m minus n, with a dot at the current positions. Second panel: normalised "
+            "scores against relative distance for aligned, random and constant vectors; the "
+            "aligned and constant curves fall from 1 with distance, the random curve wanders "
+            "around 0."
         )
 
     # -- the static twin ---------------------------------------------------------------------
@@ -195,5 +199,5 @@ class RelativeExplorer(Explorer):
             "k": [np.round(k[first], 8).tolist(), np.round(k[second], 8).tolist()],
             "theta": inv_frequencies(self.head_dim, self.base).tolist(),
             "scale": float(np.linalg.norm(q) * np.linalg.norm(k)),
-            "colors": {**KIND_COLORS, "marker": OKABE_ITO["black"]},
+            "colors": {**KIND_NAMES, "marker": "black"},
         }

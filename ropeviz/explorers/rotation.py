@@ -49,9 +49,12 @@ class RotationExplorer(Explorer):
 
     Args:
         head_dim: :math:`d` (a positive even integer); the slider offers :data:`HEAD_DIMS`.
+            The default, 128, is Llama's head dimension (64 pairs).
         base: frequency base; the slider offers :data:`BASES`.
         position: initial position :math:`m`, ``0 <= position <= max_position``.
-        pair: initial pair :math:`i`, ``0 <= pair < head_dim // 2``.
+        pair: initial pair :math:`i`, ``0 <= pair < head_dim // 2``. ``update(pair=...)``
+            beyond the current head dimension's last pair raises ``ValueError``; a smaller
+            ``head_dim`` moves a pair beyond its end to the last pair.
         max_position: the position slider's maximum.
         pairing: which dimensions form pair :math:`i` of the query (``"interleaved"`` or
             ``"half"``, as in :func:`ropeviz.apply_rope`).
@@ -59,17 +62,19 @@ class RotationExplorer(Explorer):
 
     Example::
 
-        explorer = RotationExplorer(head_dim=64, position=100, pair=3)
+        explorer = RotationExplorer(head_dim=128, position=100, pair=3)
         explorer.update(position=2048, pair=10)    # what the sliders do
         explorer.figure                             # the matplotlib figure
     """
 
     kind = "rotation"
     title = "RoPE rotation explorer"
+    panels = (("pair", "Pair i of a query on the unit circle, before and after rotation"),
+              ("clocks", "Clock faces: the rotation angle of every pair"))
 
     def __init__(
         self,
-        head_dim: int = 64,
+        head_dim: int = 128,
         base: float = 10_000.0,
         *,
         position: int = 0,
@@ -88,7 +93,7 @@ class RotationExplorer(Explorer):
         self.head_dims = tuple(sorted(set(HEAD_DIMS) | {head_dim}))
         self.bases = tuple(sorted(set(BASES) | {base}))
         self.controls = (
-            Control("position", "position m", 0, max_position),
+            Control("position", "position m", 0, max_position, play_ms=100),
             Control("pair", "pair i", 0, max(self.head_dims) // 2 - 1),
             Control("base", "base", options=self.bases),
             Control("head_dim", "head dim d", options=self.head_dims),
@@ -102,10 +107,9 @@ class RotationExplorer(Explorer):
 
     # -- state helpers -----------------------------------------------------------------------
     def _limits(self) -> dict[str, int]:
+        # The pair slider ends at the last pair of the current head dimension; when the head
+        # dimension shrinks, a pair beyond it follows the slider's end (see Explorer.update).
         return {"pair": self.state["head_dim"] // 2 - 1}
-
-    def _constrain(self) -> None:
-        self.state["pair"] = min(self.state["pair"], self.state["head_dim"] // 2 - 1)
 
     def pair_vectors(self) -> np.ndarray:
         """The query's pairs at position 0, shape ``(head_dim // 2, 2)``."""
@@ -218,10 +222,10 @@ class RotationExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: one pair of a random query drawn as an arrow on the unit circle, at position "
-            "0 (dashed) and rotated to position m (solid), with the angle between them marked. "
-            "Right: one small clock per pair whose hand shows that pair's rotation m times "
-            "theta_i; the first pairs turn fastest, the last ones barely move."
+            "First panel: one pair of a random query drawn as an arrow on the unit circle, at "
+            "position 0 (dashed) and rotated to position m (solid), with the angle between them "
+            "marked. Second panel: one small clock per pair whose hand shows that pair's rotation"
+            " m times theta_i; the first pairs turn fastest, the last ones barely move."
         )
 
     # -- the static twin ---------------------------------------------------------------------

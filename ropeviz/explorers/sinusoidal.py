@@ -22,15 +22,14 @@ from ..encodings import sinusoidal_encoding
 from ..plotting import DIVERGING_CMAP, OKABE_ITO
 from ..rope import inv_frequencies
 from ._base import Control, Explorer
-from ._frames import colormap_table, frame
+from ._frames import colormap_table
 
 __all__ = ["SinusoidalExplorer"]
 
 _CIRCLE = np.linspace(0.0, 2.0 * np.pi, 181)
 _TWO_PI = 2.0 * np.pi
 
-# Figure layout in figure fractions (left, bottom, width, height); the twin reads the axes'
-# final positions (see ._frames).
+# Figure layout in figure fractions (left, bottom, width, height).
 _HEATMAP_RECT = (0.075, 0.13, 0.36, 0.72)
 _COLORBAR_RECT = (0.445, 0.13, 0.013, 0.72)
 _CIRCLE_RECT = (0.60, 0.13, 0.36, 0.72)
@@ -50,8 +49,8 @@ class SinusoidalExplorer(Explorer):
         num_positions: rows of the table (positions ``0 .. num_positions - 1``).
         position: initial :math:`p`, with ``position + offset < num_positions`` (so that
             :math:`p + k` is a row of the table). The position slider ends at
-            ``num_positions - 1 - offset``: a larger offset, or ``update(position=...)`` past
-            that end, pulls the position back to it.
+            ``num_positions - 1 - offset``: a larger offset pulls the position back to that
+            end, and ``update(position=...)`` past it raises ``ValueError``.
         offset: initial :math:`k`, ``0 <= offset <= min(max_offset, num_positions - 1)``.
         pair: initial pair :math:`i`, ``0 <= pair < dim // 2``.
         max_offset: the offset slider's maximum (capped at ``num_positions - 1``).
@@ -65,6 +64,8 @@ class SinusoidalExplorer(Explorer):
 
     kind = "sinusoidal"
     title = "Sinusoidal encoding explorer"
+    panels = (("table", "Heatmap of the sinusoidal encoding with rows p and p+k marked"),
+              ("circle", "Pair i at positions p and p+k on the unit circle"))
 
     def __init__(
         self,
@@ -85,33 +86,18 @@ class SinusoidalExplorer(Explorer):
         self.theta = inv_frequencies(self.dim, self.base)
         self.table = sinusoidal_encoding(self.num_positions, self.dim, self.base)
         self.controls = (
-            Control("position", "position p", 0, self.num_positions - 1),
+            Control("position", "position p", 0, self.num_positions - 1, play_ms=150),
             Control("offset", "offset k", 0, self.max_offset),
             Control("pair", "pair i", 0, self.dim // 2 - 1),
         )
-        # The offset is checked first: the position's range depends on it.
-        offset_control = self.controls[1]
-        if not offset_control.allowed(offset):
-            raise ValueError(f"offset must be {offset_control.describe()}, got {offset!r}")
         super().__init__({"position": position, "offset": offset, "pair": pair})
 
     # -- state helpers -----------------------------------------------------------------------
-    def _offset_ok(self) -> bool:
-        return self.controls[1].allowed(self.state["offset"])
-
     def _limits(self) -> dict[str, int]:
-        if not self._offset_ok():
-            return {}
+        # p + k must stay inside the table: the position slider ends at
+        # num_positions - 1 - offset. A larger offset pulls the position back to that end (as
+        # the slider's end moves); an explicit position beyond it is refused.
         return {"position": self.num_positions - 1 - self.state["offset"]}
-
-    def _constrain(self) -> None:
-        # p + k must stay inside the table: a position in the table but past
-        # num_positions - 1 - offset is pulled back to it, exactly where the slider stops (and
-        # where the twin's slider stops). A position outside the table is left for the check
-        # to refuse with a ValueError.
-        position = self.state["position"]
-        if self._offset_ok() and self.controls[0].allowed(position):
-            self.state["position"] = min(position, self.num_positions - 1 - self.state["offset"])
 
     def phases(self) -> tuple[float, float]:
         r"""Phases :math:`p\,\theta_i` and :math:`(p+k)\,\theta_i` of the selected pair (rad)."""
@@ -231,12 +217,12 @@ class SinusoidalExplorer(Explorer):
     @property
     def alt_text(self) -> str:
         return (
-            "Left: a heatmap of the sinusoidal position encoding, positions down and dimensions "
-            "across, blue for -1 and red for +1, fast stripes in the first columns and slow ones "
-            "in the last, with the rows p and p+k and the two columns of the selected pair "
-            "outlined. Right: that pair drawn as a point (sin, cos) on the unit circle at "
-            "position p and at position p+k, with the arc between them, whose angle k times "
-            "theta_i is the same whatever p is."
+            "First panel: a heatmap of the sinusoidal position encoding, positions down and "
+            "dimensions across, blue for -1 and red for +1, fast stripes in the first columns and"
+            " slow ones in the last, with the rows p and p+k and the two columns of the selected "
+            "pair outlined. Second panel: that pair drawn as a point (sin, cos) on the unit "
+            "circle at position p and at position p+k, with the arc between them, whose angle k "
+            "times theta_i is the same whatever p is."
         )
 
     # -- the static twin ---------------------------------------------------------------------
@@ -250,9 +236,6 @@ class SinusoidalExplorer(Explorer):
             "base": self.base,
             "num_positions": self.num_positions,
             "lut": lut,
-            "axes": {"table": frame(self.ax_table), "colorbar": frame(self.ax_colorbar),
-                     "circle": frame(self.ax_circle)},
-            "colors": {"p": OKABE_ITO["blue"], "pk": OKABE_ITO["vermillion"],
-                       "arc": OKABE_ITO["orange"], "pair": OKABE_ITO["black"]},
+            "colors": {"p": "blue", "pk": "vermillion", "arc": "orange"},
         }
 

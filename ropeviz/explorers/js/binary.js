@@ -1,10 +1,9 @@
 // Static twin of BinarySinusoidalExplorer: the bits of p and the smooth code as cells, the step
 // size from p-1 to p at every position, and the lowest bits as square waves over 64 positions
 // with their fundamentals 1/2 - (2/pi) sin(pi (p + 1/2) / 2^k), marked at p mod 64.
-// Layout, limits and tick labels come from the live figure (ropeviz/explorers/_frames.py).
 function draw(ctx) {
-  const s = ctx.state, D = ctx.data, el = ropeviz.el, C = D.colors, A = D.axes;
-  const b = D.bits, W = D.window, L = D.waves, p = s.position;
+  const s = ctx.state, D = ctx.data, el = ropeviz.el, c = ropeviz.c, C = D.colors;
+  const b = D.bits, W = D.window, L = D.waves, N = D.num_positions, p = s.position;
   const theta = [];
   for (let k = 0; k < b; k++) theta.push(D.base === null ? Math.PI / Math.pow(2, k) : Math.pow(D.base, -k / b));
   const bit = (q, k) => Math.floor(q / Math.pow(2, k)) % 2;  // exact for q < 2^53
@@ -18,40 +17,35 @@ function draw(ctx) {
     return Math.sqrt(total);
   };
   const offset = (k) => (L - 1 - k) * D.spacing;
-  const code = ropeviz.panel(A.code), steps = ropeviz.panel(A.jump), waves = ropeviz.panel(A.waves);
   const wx = p % W;  // the waves repeat every 2^L positions, and 2^L divides W
-
-  if (!ctx.cache.dynamic) {
-    drawStatic(ctx.svg);
-    ctx.cache.dynamic = el(ctx.svg, "g", { class: "dynamic" });
-  }
-  const g = ctx.cache.dynamic;
-  while (g.lastChild) g.removeChild(g.lastChild);
+  if (!ctx.cache.code) drawStatic();
+  const K = ctx.cache.code, J = ctx.cache.steps, V = ctx.cache.waves;
+  for (const panel of [K, J, V]) ropeviz.clear(panel.g);
 
   // Cells: the bits (filled = 1), then sin and cos of every pair, then the grid and the flips.
   const bits = [], sines = [], cosines = [];
   for (let k = 0; k < b; k++) {
     bits.push(bit(p, k)); sines.push(Math.sin(p * theta[k])); cosines.push(Math.cos(p * theta[k]));
-    cell(g, k, 0, bits[k] ? C.on : "#ffffff", { class: "bit", "data-k": k, "data-value": bits[k] });
-    cell(g, k, 1, color(sines[k]), { class: "sin", "data-k": k });
-    cell(g, k, 2, color(cosines[k]), { class: "cos", "data-k": k });
+    cell(K.g, k, 0, bits[k] ? c(C.on) : c("bg"), { class: "bit", "data-k": k, "data-value": bits[k] });
+    cell(K.g, k, 1, ropeviz.lut(D.lut, (sines[k] + 1) / 2), { class: "sin", "data-k": k });
+    cell(K.g, k, 2, ropeviz.lut(D.lut, (cosines[k] + 1) / 2), { class: "cos", "data-k": k });
   }
-  for (let k = 0; k <= b; k++) line(g, code, k - 0.5, -0.5, k - 0.5, 2.5, "#777", 1.1);
-  for (const y of [-0.5, 0.5, 1.5, 2.5]) line(g, code, -0.5, y, b - 0.5, y, "#777", 1.1);
+  for (let k = 0; k <= b; k++) line(K.g, K, k - 0.5, -0.5, k - 0.5, 2.5, c("faint"), 1);
+  for (const y of [-0.5, 0.5, 1.5, 2.5]) line(K.g, K, -0.5, y, b - 0.5, y, c("faint"), 1);
   const flips = flipped(p);
   for (const k of flips) {
-    el(g, "rect", { x: code.x(k - 0.45), y: code.y(-0.45), width: code.x(k + 0.45) - code.x(k - 0.45),
-      height: code.y(0.45) - code.y(-0.45), fill: "none", stroke: C.marker, "stroke-width": 3.6, class: "flip", "data-k": k });
+    el(K.g, "rect", { x: K.x(k - 0.42), y: K.y(-0.42), width: K.x(k + 0.42) - K.x(k - 0.42),
+      height: K.y(0.42) - K.y(-0.42), fill: "none", stroke: c(C.marker), "stroke-width": 3, class: "flip", "data-k": k });
   }
 
   // Markers at p, with the values at p as dots.
-  line(g, steps, p, steps.f.ylim[0], p, steps.f.ylim[1], C.marker, 2.1, { class: "marker-jump", "data-x": p });
-  line(g, waves, wx, waves.f.ylim[0], wx, waves.f.ylim[1], C.marker, 2.1, { class: "marker-waves", "data-x": wx });
+  line(J.g, J, p, J.ylim[0], p, J.ylim[1], c(C.marker), 2, { class: "marker-jump", "data-x": p });
+  line(V.g, V, wx, V.ylim[0], wx, V.ylim[1], c(C.marker), 2, { class: "marker-waves", "data-x": wx });
   const smooth = p > 0 ? jump(p) : NaN;
   if (p > 0) {
-    for (const v of [Math.sqrt(flips.length), smooth]) el(g, "circle", { cx: steps.x(p), cy: steps.y(v), r: 3.5, fill: C.dot });
+    for (const v of [Math.sqrt(flips.length), smooth]) el(J.g, "circle", { cx: J.x(p), cy: J.y(v), r: 3.5, fill: c(C.dot) });
   }
-  for (let k = 0; k < L; k++) el(g, "circle", { cx: waves.x(wx), cy: waves.y(bit(p, k) + offset(k)), r: 3.5, fill: C.dot });
+  for (let k = 0; k < L; k++) el(V.g, "circle", { cx: V.x(wx), cy: V.y(bit(p, k) + offset(k)), r: 3.5, fill: c(C.dot) });
 
   const lines = ["p = " + p + " = 0b" + p.toString(2).padStart(b, "0") + "; bits LSB first (k = 0, 1, ...): " + bits.join(" ")];
   if (p === 0) {
@@ -67,60 +61,66 @@ function draw(ctx) {
     : "smooth code: sinusoidal_encoding with dim = " + 2 * b + ", base = " + D.base_label +
       ": (sin p\u03b8_k, cos p\u03b8_k), \u03b8_k = base^(-k/" + b + ")");
   lines.push("waves: bit k (steps) and its fundamental 1/2 \u2212 (2/\u03c0)\u00b7sin(\u03c0(p+1/2)/2^k) (smooth)" +
-    (D.num_positions > W ? ", marked at p mod " + W + " = " + wx : ""));
+    (N > W ? ", marked at p mod " + W + " = " + wx : ""));
   return { bits: bits, flipped: flips, hamming: flips.length, smooth_jump: p > 0 ? smooth : null,
     wave_x: wx, readout: lines.join("\n") };
 
   // -- helpers (hoisted) -------------------------------------------------------------------
-  function color(v) {
-    const n = Math.min(255, Math.max(0, Math.floor(((v + 1) / 2) * 256)));
-    return "#" + D.lut.substr(6 * n, 6);
-  }
-
   function cell(parent, k, row, fill, attrs) {
-    return el(parent, "rect", Object.assign({ x: code.x(k - 0.5), y: code.y(row - 0.5),
-      width: code.x(k + 0.5) - code.x(k - 0.5), height: code.y(row + 0.5) - code.y(row - 0.5), fill: fill }, attrs));
+    return el(parent, "rect", Object.assign({ x: K.x(k - 0.5), y: K.y(row - 0.5),
+      width: K.x(k + 0.5) - K.x(k - 0.5), height: K.y(row + 0.5) - K.y(row - 0.5), fill: fill }, attrs));
   }
 
-  function line(parent, P, x1, y1, x2, y2, stroke, width, attrs) {
-    return el(parent, "line", Object.assign({ x1: P.x(x1), y1: P.y(y1), x2: P.x(x2), y2: P.y(y2),
+  function line(parent, A, x1, y1, x2, y2, stroke, width, attrs) {
+    return el(parent, "line", Object.assign({ x1: A.x(x1), y1: A.y(y1), x2: A.x(x2), y2: A.y(y2),
       stroke: stroke, "stroke-width": width }, attrs || {}));
   }
 
-  function path(points, P) {
-    return points.map(([x, y], n) => (n ? "L" : "M") + P.x(x).toFixed(2) + " " + P.y(y).toFixed(2)).join("");
+  function path(points, A) {
+    return points.map(([x, y], n) => (n ? "L" : "M") + A.x(x).toFixed(2) + " " + A.y(y).toFixed(2)).join("");
   }
 
-
   // Everything that does not move: frames, the step sizes, the square waves and fundamentals.
-  function drawStatic(group) {
-    ropeviz.frame(group, code, {
-      title: ["Bits of p (filled = 1, flips from p\u22121 outlined)", "and the smooth code, pair k under bit k"],
-      titleAlign: "left", xlabel: "k (least significant first)",
+  function drawStatic() {
+    const every = Math.ceil(b / 8), kticks = [];
+    for (let k = 0; k < b; k += every) kticks.push([k, String(k)]);
+    const P = ctx.panel("code", { aspect: 0.6, min: 160 });
+    const A = ropeviz.axes(P, {
+      title: "Bits of p (filled = 1, flips from p\u22121 outlined) and the smooth code, pair k under bit k",
+      xlim: [-0.5, b - 0.5], ylim: [-0.5, 2.5], yflip: true, equal: true, xticks: kticks,
+      yticks: [[0, "bit k"], [1, "sin p\u03b8\u2096"], [2, "cos p\u03b8\u2096"]], xlabel: "k (least significant first)",
     });
-    ropeviz.frame(group, steps, { title: ["Step size from p\u22121 to p"], titleAlign: "left", xlabel: "position p",
-      ylabel: "\u2016code(p) \u2212 code(p\u22121)\u2016", ylabelGap: 30, ylabelStyle: "font-size:12px" });
-    const N = D.num_positions, flat = [];
+    A.fit();
+    ctx.cache.code = { x: A.x, y: A.y, g: el(P.svg, "g", { class: "dynamic" }) };
+
+    const top = N > 1 ? Math.max(Math.sqrt((N - 1).toString(2).length), jump(1)) : 1;
+    const Q = ctx.panel("steps", { aspect: 0.62, min: 230, max: 330 });
+    const B = ropeviz.axes(Q, {
+      title: "Step size from p\u22121 to p",
+      legend: [["bits: \u221a(bits flipped)", c(C.step), "line"], ["smooth code", c(C.smooth), "line"]],
+      xlim: [-0.5, N - 0.5], ylim: [0, 1.15 * top + 0.2], xlabel: "position p",
+      ylabel: "\u2016code(p) \u2212 code(p\u22121)\u2016",
+    });
     let stems = "";  // one path, one vertical segment per position
+    const flat = [];
     for (let q = 1; q < N; q++) {
-      stems += "M" + steps.x(q).toFixed(2) + " " + steps.y(0).toFixed(2) + "V" + steps.y(Math.sqrt(flipped(q).length)).toFixed(2);
+      stems += "M" + B.x(q).toFixed(2) + " " + B.y(0).toFixed(2) + "V" + B.y(Math.sqrt(flipped(q).length)).toFixed(2);
       flat.push([q, jump(q)]);
     }
-    if (stems) el(group, "path", { d: stems, stroke: C.step, "stroke-width": D.stem_width, class: "stems" });
-    if (flat.length) el(group, "path", { d: path(flat, steps), fill: "none", stroke: C.smooth, "stroke-width": 2.8, class: "flat" });
-    // Legend in the panel's top right corner: "bits" then "smooth code", as in the figure.
-    let x = steps.x0 + steps.w - 6;
-    const y = steps.y0 + 11;
-    for (const [label, colour] of [["smooth code", C.smooth], ["bits: \u221a(bits flipped)", C.step]]) {
-      const text = ropeviz.text(group, x, y + 4, label, { "text-anchor": "end", style: "font-size:11px;fill:#222" });
-      const width = text.getComputedTextLength ? text.getComputedTextLength() || 6 * label.length : 6 * label.length;
-      el(group, "line", { x1: x - width - 24, x2: x - width - 6, y1: y, y2: y, stroke: colour, "stroke-width": 2.8 });
-      x -= width + 36;
-    }
+    const stemWidth = Math.max(0.5, Math.min(2.5, 0.6 * B.box.w / N));
+    if (stems) el(Q.svg, "path", { d: stems, stroke: c(C.step), "stroke-width": stemWidth, class: "stems" });
+    if (flat.length) el(Q.svg, "path", { d: path(flat, B), fill: "none", stroke: c(C.smooth), "stroke-width": 2.5, class: "flat" });
+    ctx.cache.steps = { x: B.x, y: B.y, ylim: [0, 1.15 * top + 0.2], g: el(Q.svg, "g", { class: "dynamic" }) };
 
-    ropeviz.frame(group, waves, {
-      title: ["Lowest bits: square waves, period 2^(k+1),", "and fundamentals 1/2 \u2212 (2/\u03c0)\u00b7sin(\u03c0(p+1/2)/2^k)"],
-      xlabel: D.waves_xlabel,
+    const R = ctx.panel("waves", { aspect: 0.75, min: 280, max: 420 });
+    const wticks = [];
+    for (let q = 0; q < W; q += Math.max(1, W / 8)) wticks.push([q, String(q)]);
+    const ylim = [-0.45, offset(0) + 1.45];
+    const V = ropeviz.axes(R, {
+      title: "Lowest bits: square waves of period 2^(k+1), and fundamentals 1/2 \u2212 (2/\u03c0)\u00b7sin(\u03c0(p+1/2)/2^k)",
+      legend: [["bit k", c(C.step), "line"], ["fundamental", c(C.smooth), "line"]],
+      xlim: [-0.5, W - 0.5], ylim: ylim, xticks: wticks,
+      yticks: Array.from({ length: L }, (_, k) => [offset(k) + 0.5, "bit " + k]), xlabel: D.waves_xlabel,
     });
     for (let k = 0; k < L; k++) {
       const pts = [];  // a step curve with its edges half-way between positions ("steps-mid")
@@ -128,13 +128,14 @@ function draw(ctx) {
         const y = bit(q, k) + offset(k);
         pts.push([q === 0 ? q : q - 0.5, y], [q === W - 1 ? q : q + 0.5, y]);
       }
-      el(group, "path", { d: path(pts, waves), fill: "none", stroke: C.step, "stroke-width": 2.2, class: "square", "data-k": k });
+      el(R.svg, "path", { d: path(pts, V), fill: "none", stroke: c(C.step), "stroke-width": 2, class: "square", "data-k": k });
       const curve = [], samples = W * 16;
       for (let j = 0; j <= samples; j++) {
         const x = -0.5 + (W * j) / samples;
         curve.push([x, 0.5 - (2 / Math.PI) * Math.sin((Math.PI * (x + 0.5)) / Math.pow(2, k)) + offset(k)]);
       }
-      el(group, "path", { d: path(curve, waves), fill: "none", stroke: C.smooth, "stroke-width": 2.5, class: "fundamental", "data-k": k });
+      el(R.svg, "path", { d: path(curve, V), fill: "none", stroke: c(C.smooth), "stroke-width": 2.2, class: "fundamental", "data-k": k });
     }
+    ctx.cache.waves = { x: V.x, y: V.y, ylim: ylim, g: el(R.svg, "g", { class: "dynamic" }) };
   }
 }

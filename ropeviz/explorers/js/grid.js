@@ -3,38 +3,31 @@
 // offsets the grid covers (right). The map is recomputed here from the frequency vectors, in the
 // same order as ropeviz.explorers.grid.offset_scores; the weights are softmax(s / temperature)
 // over the box.
-// Layout, limits and tick labels come from the live figure (ropeviz/explorers/_frames.py).
 function draw(ctx) {
-  const s = ctx.state, D = ctx.data, el = ropeviz.el, A = D.axes, C = D.colors;
+  const s = ctx.state, D = ctx.data, el = ropeviz.el, c = ropeviz.c, C = D.colors;
   const H = D.height, W = D.width, qx = s.query_x, qy = s.query_y, angle = s.angle;
-  const grid = ropeviz.panel(A.grid), map = ropeviz.panel(A.map);
-  if (!ctx.cache.maps) {
-    ctx.cache.maps = {};
-    ctx.cache.mapLayer = el(ctx.svg, "g", { class: "score-map" });
-    ctx.cache.weightLayer = el(ctx.svg, "g", { class: "weights" });
-    drawStatic(ctx.svg);  // frames on top of the cells
-    ctx.cache.dynamic = el(ctx.svg, "g", { class: "dynamic" });
-  }
+  if (!ctx.cache.maps) ctx.cache.maps = {};
+  if (!ctx.cache.grid) drawStatic();
+  const G = ctx.cache.grid, M = ctx.cache.map;
   const scores = scoreMap(angle);
 
   // Right: the score map (redrawn only when the angle changes), then the moving box.
   if (ctx.cache.shownAngle !== angle) {
-    const layer = ctx.cache.mapLayer;
-    while (layer.lastChild) layer.removeChild(layer.lastChild);
+    ropeviz.clear(M.cells);
     for (let r = 0; r < 2 * H - 1; r++) {
-      for (let c = 0; c < 2 * W - 1; c++) {
-        const dx = c - (W - 1), dy = r - (H - 1);
-        cell(layer, map, dx, dy, colour(D.lut, (scores[r][c] - D.scoreRange[0]) / (D.scoreRange[1] - D.scoreRange[0])));
+      for (let col = 0; col < 2 * W - 1; col++) {
+        const dx = col - (W - 1), dy = r - (H - 1);
+        cell(M.cells, M, dx, dy, ropeviz.lut(D.lut, (scores[r][col] - D.scoreRange[0]) / (D.scoreRange[1] - D.scoreRange[0])));
       }
     }
-    el(layer, "text", { x: map.x(0), y: map.y(0) + 5, "text-anchor": "middle", style: "font-size:16px;fill:#000" }).textContent = "+";
+    ropeviz.text(M.cells, M.x(0), M.y(0) + 6, "+", { "text-anchor": "middle", style: "font-size:18px;fill:#000" });
     ctx.cache.shownAngle = angle;
   }
-  const g = ctx.cache.dynamic, cells = ctx.cache.weightLayer;
-  while (g.lastChild) g.removeChild(g.lastChild);
-  while (cells.lastChild) cells.removeChild(cells.lastChild);
+  ropeviz.clear(G.dynamic);
+  ropeviz.clear(M.dynamic);
+  ropeviz.clear(G.cells);
 
-  // Left: softmax of the boxed scores (times 1/sqrt(d)) over the grid.
+  // Left: softmax of the boxed scores (times 1/temperature) over the grid.
   const logits = [];
   let top = -Infinity;
   for (let y = 0; y < H; y++) {
@@ -49,11 +42,11 @@ function draw(ctx) {
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const w = weights[y * W + x];
-      cell(cells, grid, x, y, colour(D.lut, w / D.weightLimit), { class: "weight", "data-x": x, "data-y": y, "data-weight": w });
+      cell(G.cells, G, x, y, ropeviz.lut(D.lut, w / D.weightLimit), { class: "weight", "data-x": x, "data-y": y, "data-weight": w });
     }
   }
-  box(g, grid, qx - 0.5, qy - 0.5, 1, 1, C.query, 2.4, "query-box");
-  box(g, map, -qx - 0.5, -qy - 0.5, W, H, C.box, 1.8, "window-box");
+  box(G.dynamic, G, qx - 0.5, qy - 0.5, 1, 1, c(C.query), 2.6, "query-box");
+  box(M.dynamic, M, -qx - 0.5, -qy - 0.5, W, H, c(C.box), 2, "window-box");
 
   // The strongest patch other than the query; ties go to the first in raster order.
   const me = qy * W + qx;
@@ -79,11 +72,11 @@ function draw(ctx) {
     const [fx, fy] = D.freqs[String(a)], rows = [];
     for (let r = 0; r < 2 * H - 1; r++) {
       const row = [];
-      for (let c = 0; c < 2 * W - 1; c++) {
-        const dx = c - (W - 1), dy = r - (H - 1);
-        let total = 0;
-        for (let i = 0; i < fx.length; i++) total += Math.cos(dx * fx[i] + dy * fy[i]);
-        row.push(total);
+      for (let col = 0; col < 2 * W - 1; col++) {
+        const dx = col - (W - 1), dy = r - (H - 1);
+        let sum = 0;
+        for (let i = 0; i < fx.length; i++) sum += Math.cos(dx * fx[i] + dy * fy[i]);
+        row.push(sum);
       }
       rows.push(row);
     }
@@ -91,37 +84,41 @@ function draw(ctx) {
     return rows;
   }
 
-  // matplotlib's 256-entry table: value v in [0, 1] -> entry floor(v * 256), clipped.
-  function colour(lut, v) {
-    const n = Math.min(255, Math.max(0, Math.floor(v * 256)));
-    return "#" + lut.substr(6 * n, 6);
-  }
-
-  function cell(parent, P, cx, cy, fill, attrs) {
-    const x0 = P.x(cx - 0.5), x1 = P.x(cx + 0.5), y0 = P.y(cy - 0.5), y1 = P.y(cy + 0.5);
+  function cell(parent, A, cx, cy, fill, attrs) {
+    const x0 = A.x(cx - 0.5), x1 = A.x(cx + 0.5), y0 = A.y(cy - 0.5), y1 = A.y(cy + 0.5);
     return el(parent, "rect", Object.assign({ x: Math.min(x0, x1), y: Math.min(y0, y1),
       width: Math.abs(x1 - x0) + 0.4, height: Math.abs(y1 - y0) + 0.4, fill: fill, "shape-rendering": "crispEdges" }, attrs || {}));
   }
 
-  function box(parent, P, x, y, w, h, stroke, width, name) {
-    const x0 = P.x(x), x1 = P.x(x + w), y0 = P.y(y), y1 = P.y(y + h);
+  function box(parent, A, x, y, w, h, stroke, width, name) {
+    const x0 = A.x(x), x1 = A.x(x + w), y0 = A.y(y), y1 = A.y(y + h);
     return el(parent, "rect", { x: Math.min(x0, x1), y: Math.min(y0, y1), width: Math.abs(x1 - x0),
       height: Math.abs(y1 - y0), fill: "none", stroke: stroke, "stroke-width": width, class: name });
   }
 
-  function drawStatic(svg) {
-    const frames = el(svg, "g", { class: "frames" });
-    for (const name of ["gridBar", "mapBar"]) {
-      const bar = ropeviz.panel(A[name]);
-      for (let k = 0; k < 64; k++) {
-        el(frames, "rect", { x: bar.x0, y: bar.y0 + (bar.h * (63 - k)) / 64, width: bar.w, height: bar.h / 64 + 0.5,
-          fill: colour(D.lut, (k + 0.5) / 64), "shape-rendering": "crispEdges" });
-      }
-      ropeviz.frame(frames, bar, { yRight: true });
-    }
-    ropeviz.frame(frames, grid, { title: ["Attention weights of the outlined", "query patch over the grid"],
-      xlabel: "patch x", ylabel: "patch y", ylabelGap: 30 });
-    ropeviz.frame(frames, map, { title: ["Score s(\u0394x, \u0394y): the same for every query;", "the box is what the left panel shows"],
-      xlabel: "\u0394x = key x \u2212 query x", ylabel: "\u0394y = key y \u2212 query y", ylabelGap: 34 });
+  // Frames and colour bars; the cells go under the frames, the boxes above them.
+  function drawStatic() {
+    const barTicks = (lo, hi) => ropeviz.ticks(lo, hi, 4).map(([v]) => [v, ropeviz.fmtg(v, 3)]);
+    const P = ctx.panel("weights", { aspect: 1.0, min: 300, max: 440 });
+    const A = ropeviz.axes(P, {
+      title: "Attention weights of the outlined query patch over the grid",
+      xlim: [-0.5, W - 0.5], ylim: [-0.5, H - 0.5], yflip: true, equal: true, right: ropeviz.BAR,
+      xlabel: "patch x", ylabel: "patch y",
+    });
+    A.fit();
+    ropeviz.colorbar(A, D.lut, 0, D.weightLimit, barTicks(0, D.weightLimit));
+    ctx.cache.grid = { x: A.x, y: A.y, cells: el(null, "g", { class: "weights" }), dynamic: el(P.svg, "g", { class: "dynamic" }) };
+    A.g.insertBefore(ctx.cache.grid.cells, A.g.firstChild);
+
+    const Q = ctx.panel("map", { aspect: 1.0, min: 300, max: 440 });
+    const B = ropeviz.axes(Q, {
+      title: "Score s(\u0394x, \u0394y): the same for every query; the box is what the first panel shows",
+      xlim: [-W + 0.5, W - 0.5], ylim: [-H + 0.5, H - 0.5], yflip: true, equal: true, right: ropeviz.BAR,
+      xlabel: "\u0394x = key x \u2212 query x", ylabel: "\u0394y = key y \u2212 query y",
+    });
+    B.fit();
+    ropeviz.colorbar(B, D.lut, D.scoreRange[0], D.scoreRange[1], barTicks(D.scoreRange[0], D.scoreRange[1]));
+    ctx.cache.map = { x: B.x, y: B.y, cells: el(null, "g", { class: "score-map" }), dynamic: el(Q.svg, "g", { class: "dynamic" }) };
+    B.g.insertBefore(ctx.cache.map.cells, B.g.firstChild);
   }
 }
