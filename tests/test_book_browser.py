@@ -511,16 +511,17 @@ def _search(page, root: str, query: str) -> list[dict]:
 
 @pytest.mark.parametrize("over", ["http", "file"])
 def test_search_finds_sections_with_snippets(browser, server, built_book, over):
-    """"YaRN" leads to section 9.3.4, "rotate_half" to chapter 6; results are sections, each
-    listed once, with a snippet that shows the word; no console error, on http and file://."""
+    """"YaRN" leads first to the section on YaRN in chapter 9 (9.3.4), "rotate_half" to chapter 6;
+    results are sections, each listed once, with a snippet that shows the word; no console error,
+    on http and file://."""
     visit = Visit(browser, server)
     root = server if over == "http" else built_book.resolve().as_uri()
     try:
         results = _search(visit.page, root, "YaRN")
         assert results, "no result for YaRN"
-        first = results[0]
-        assert first["href"].endswith("chapters/09_longer_contexts.html#yarn-a-ramp-and-a-temperature"), first
-        assert first["title"].startswith("9.3.4 "), first["title"]
+        first = results[0]  # the section on YaRN (9.3.4 when this was written), not a page
+        assert "chapters/09_longer_contexts.html#" in first["href"], first
+        assert re.match(r"9\.\d+\.\d+ .*YaRN", first["title"]), first["title"]
         hrefs = [r["href"] for r in results]
         assert len(hrefs) == len(set(hrefs)), "a result is listed twice"
         assert any("#" in href for href in hrefs[1:]), "results are whole pages, not sections"
