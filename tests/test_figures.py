@@ -274,3 +274,21 @@ def test_no_notebook_sets_a_font_too_small_to_read():
                     problems.append(f"{notebook.stem} cell {index}: {match.group(0)}")
     assert not problems, (f"fonts below {smallest:.1f} pt ({rvp.MIN_TEXT_CSS_PX:g} CSS px at the "
                           "column width):\n" + "\n".join(problems))
+
+
+def test_reduce_png_keeps_size_and_dpi_and_rejects_what_is_not_a_png():
+    fig, ax = rvp.figure()
+    ax.imshow(np.random.default_rng(0).normal(size=(40, 60)))
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150)
+    original = buffer.getvalue()
+    reduced = rvp.reduce_png(original)
+    before, after = Image.open(io.BytesIO(original)), Image.open(io.BytesIO(reduced))
+    assert after.mode == "P" and after.size == before.size
+    assert after.info["dpi"][0] == pytest.approx(150, abs=1)
+    assert len(reduced) < len(original)
+    assert rvp.reduce_png(reduced) == reduced  # a palette image is left alone
+    with pytest.raises(TypeError, match="png must be the bytes of a PNG image"):
+        rvp.reduce_png("not bytes")
+    with pytest.raises(ValueError, match="png must be the bytes of a PNG image"):
+        rvp.reduce_png(b"GIF89a not a png")
