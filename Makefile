@@ -18,8 +18,9 @@ book: install
 	jupyter-book build . -W -n --keep-going
 	@echo "The book is built: $(CURDIR)/_build/html/index.html"
 
+# One pytest worker per core; a test file (a notebook, the Colab simulation) stays on one worker.
 test: install-test
-	python -m pytest
+	python -m pytest -n auto --dist loadfile
 
 install: $(VENV)/.installed
 
