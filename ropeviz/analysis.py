@@ -25,8 +25,9 @@ def decay_bound(distances: Any, head_dim: int = 128, base: float = 10_000.0) -> 
 
     Su et al. (2021, §3.4.3) bound the RoPE score at relative distance :math:`r` by
     :math:`\max_i |h_{i+1} - h_i| \sum_j |S_j|`, where :math:`h_i` is pair :math:`i` of the query
-    times the conjugate of pair :math:`i` of the key (with the convention :math:`h_{d/2} = 0`),
-    and the partial sums are
+    times the conjugate of pair :math:`i` of the key, extended by :math:`h_{d/2} = 0` (required,
+    not a convention: summation by parts leaves a term :math:`h_{d/2} S_{d/2}` that only this
+    makes vanish; chapter 5 checks it), and the partial sums are
 
     .. math:: S_j = \sum_{i=0}^{j-1} e^{\mathrm{i}\, r \theta_i}, \qquad j = 1, \dots, d/2,
 

@@ -284,11 +284,15 @@ def mrope_positions(segments: Sequence[tuple[str, Any]]) -> np.ndarray:
     * ``("image", (h, w))``: an :math:`h \times w` grid of tokens (after patch merging) in raster
       order, at :math:`(s, s + \text{row}, s + \text{col})` where :math:`s` is the next free
       index;
-    * ``("video", (t, h, w))``: :math:`t` such grids, frame :math:`f` at temporal index
-      :math:`s + f`.
+    * ``("video", (t, h, w))``: :math:`t` such grids, one per *temporal patch* (two frames in
+      Qwen2-VL, ``temporal_patch_size = 2``), grid :math:`f` at temporal index :math:`s + f`.
+      Qwen2.5-VL scales the temporal step by the video's time instead
+      (``second_per_grid_ts * tokens_per_second``), which this function does not model.
 
     After every segment the next one starts at one more than the largest index used so far, as
-    in Hugging Face's ``get_rope_index``.
+    in Qwen2-VL's original code; Hugging Face's ``get_rope_index`` (transformers 5.15 to 5.23)
+    agrees for text and images but continues after a video at :math:`s + \max(h, w)`
+    (chapter 10 shows the difference).
 
     Args:
         segments: ``(kind, size)`` pairs as above.
