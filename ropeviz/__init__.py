@@ -18,7 +18,8 @@ one module per idea:
   Llama 3, p-RoPE, LongRoPE) and the minimum base for a context length (Men et al.);
 * :mod:`ropeviz.configs`: a real model's RoPE read from its ``config.json`` (transformers 4.x
   and 5.x spellings): :func:`rope_from_config` gives a :class:`RopeSpec` of frequencies,
-  attention factor, rotary dims and pairing per layer type;
+  attention factor, rotary dims and pairing per layer type; :func:`ropeviz.configs.preset`
+  returns one of fourteen public configs shipped with the package;
 * :mod:`ropeviz.multidim`: RoPE beyond 1-D: axial and mixed 2-D RoPE for image patches, M-RoPE;
 * :mod:`ropeviz.plotting`: the book's figure style and static figures (imported on demand).
 """

@@ -24,6 +24,12 @@ every method); the tests check them, for a dozen real families and both spelling
 ``transformers.modeling_rope_utils.ROPE_INIT_FUNCTIONS`` and the models' rotary modules.
 :func:`to_v5_config` rewrites a 4.x config in the 5.x spelling.
 
+Presets: the package ships the RoPE-relevant keys of fourteen public ``config.json`` files
+(Llama 2, 3.1 and 3.2, Mistral, Qwen2.5 with and without YaRN, Qwen3, Gemma 2 and 3, Phi-3.5,
+DeepSeek-V3, GPT-NeoX-20B, GPT-J, Qwen2-VL), each with the address it was typed from in its
+``_source`` key. :func:`presets` lists their names and :func:`preset` returns one as a ``dict``
+(``rope_from_config(preset("llama3_1_8b"))``); nothing is downloaded.
+
 Common mistakes the chapter demonstrates, and how this API shows each one:
 
 * **Raising ``max_position_embeddings`` by hand.** The number is only a label: every
@@ -66,6 +72,7 @@ import numbers
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -80,6 +87,8 @@ __all__ = [
     "ROPE_TYPES",
     "RopeLayer",
     "RopeSpec",
+    "preset",
+    "presets",
     "rope_from_config",
     "to_v5_config",
 ]
@@ -111,6 +120,38 @@ _LEGACY_ROPE_KEYS = (
     "partial_rotary_factor",
 )
 _SUB_CONFIGS = ("text_config", "vision_config", "audio_config")
+
+
+def presets() -> tuple[str, ...]:
+    """The names of the configs shipped with ``ropeviz``, sorted (``"llama3_1_8b"``, ...).
+
+    Each is the RoPE-relevant part of a public ``config.json`` in the spelling of its Hub file
+    (transformers 4.x), with its source in the ``_source`` key; see :func:`preset`.
+    """
+    folder = resources.files(__package__).joinpath("presets")
+    return tuple(sorted(entry.name[: -len(".json")] for entry in folder.iterdir()
+                        if entry.name.endswith(".json")))
+
+
+def preset(name: str) -> dict[str, Any]:
+    """One shipped config as a new ``dict`` (changing it changes no later call's result).
+
+    Args:
+        name: one of :func:`presets`, e.g. ``"llama3_1_8b"``.
+
+    Returns:
+        The config, with its bookkeeping keys (``_source``, and ``_note`` or ``_hub_keys`` where
+        a fixture needs them); :func:`rope_from_config` ignores them.
+
+    Raises:
+        ValueError: ``name`` is not one of :func:`presets`.
+    """
+    names = presets()
+    if not isinstance(name, str) or name not in names:
+        raise ValueError(f"name must be one of {list(names)}, got {name!r}")
+    text = resources.files(__package__).joinpath("presets", f"{name}.json").read_text(
+        encoding="utf-8")
+    return json.loads(text)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:

@@ -1,7 +1,8 @@
 """ropeviz.configs: a real model's RoPE from its config.json, checked against transformers.
 
-The fixtures in ``tests/fixtures/configs/`` are RoPE-relevant excerpts of public
-``config.json`` files in the transformers 4.x spelling, each with its source in ``_source``. Every
+The fixtures are the package's presets (``ropeviz/presets/*.json``, read with
+:func:`ropeviz.configs.preset`): RoPE-relevant excerpts of public ``config.json`` files in the
+transformers 4.x spelling, each with its source in ``_source``. Every
 fixture is read in both spellings: as stored (4.x) and rewritten by :func:`to_v5_config` (5.x);
 and each spelling is checked against ``transformers``: its rotary module, its
 ``ROPE_INIT_FUNCTIONS`` and the config object's own ``to_dict()``.
@@ -27,16 +28,25 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ropeviz as rv
-from ropeviz.configs import ALL_LAYERS, RopeLayer, RopeSpec, rope_from_config, to_v5_config
+from ropeviz.configs import (
+    ALL_LAYERS,
+    RopeLayer,
+    RopeSpec,
+    preset,
+    presets,
+    rope_from_config,
+    to_v5_config,
+)
 from ropeviz.scaling import scaled_inv_frequencies, yarn_mscale
 
-FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-NAMES = sorted(p.stem for p in FIXTURES.glob("*.json"))
+# One source of truth: the presets shipped in the package (Colab readers have only the package).
+FIXTURES = Path(rv.configs.__file__).parent / "presets"
+NAMES = list(presets())
 RTOL32 = 2e-6  # float32 frequencies in transformers vs float64 here
 
 
 def fixture(name: str) -> dict:
-    return json.loads((FIXTURES / f"{name}.json").read_text())
+    return preset(name)
 
 
 def hub_keys_only(config: dict) -> dict:
@@ -68,6 +78,26 @@ ATTENTION = {  # closed forms of the attention factor on cos and sin
     "phi3_5_mini_instruct": math.sqrt(1.0 + math.log(32.0) / math.log(4096.0)),
     "deepseek_v3": 1.0,  # mscale / mscale_all_dim = 1
 }
+
+
+def test_presets_are_the_package_files_and_fresh_copies():
+    assert NAMES == sorted(p.stem for p in FIXTURES.glob("*.json")) and len(NAMES) == 14
+    for name in NAMES:
+        assert preset(name) == json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    first = preset("llama3_1_8b")
+    first["rope_scaling"]["factor"] = 99.0
+    first["rope_theta"] = 1.0
+    assert preset("llama3_1_8b")["rope_scaling"]["factor"] == 8.0
+    assert preset("llama3_1_8b")["rope_theta"] == 500_000.0
+    # shipped with the package (a wheel carries them), not only present in this checkout
+    text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert '"presets/*.json"' in text
+
+
+@pytest.mark.parametrize("name", ["llama-3.1", "", "LLAMA2_7B", "llama2_7b.json", None, 3])
+def test_unknown_preset_is_refused_by_name(name):
+    with pytest.raises(ValueError, match=r"^name must be one of \['deepseek_v3', "):
+        preset(name)
 
 
 def test_fixtures_cover_the_issue_families_and_name_their_sources():
@@ -340,6 +370,7 @@ def test_import_stays_free_of_torch_and_transformers():
 def test_public_api():
     for name in ("rope_from_config", "to_v5_config", "RopeSpec", "RopeLayer", "yarn_mscale"):
         assert name in rv.__all__ and getattr(rv, name) is not None
+    assert {"preset", "presets"} <= set(rv.configs.__all__)
     assert "ropeviz.configs" in rv.__doc__
 
 

@@ -22,6 +22,7 @@ from ropeviz.explorers import (
     BinarySinusoidalExplorer,
     Explorer,
     GridExplorer,
+    ModelScalingExplorer,
     PairingExplorer,
     PhaseExplorer,
     RelativeExplorer,
@@ -49,6 +50,7 @@ EXPLORERS: dict[str, Callable[[], Explorer]] = {
     "score-distance": lambda: ScoreDistanceExplorer(head_dim=128, p=0.75),
     "phase": lambda: PhaseExplorer(),
     "scaling": lambda: ScalingExplorer(),
+    "model-scaling": lambda: ModelScalingExplorer(),
     "grid": lambda: GridExplorer(height=12, width=12, head_dim=32, base=100.0, query_x=3, query_y=4),
 }
 

@@ -20,6 +20,7 @@ import ropeviz as rv
 from ropeviz.explorers import (
     BinarySinusoidalExplorer,
     GridExplorer,
+    ModelScalingExplorer,
     PairingExplorer,
     PhaseExplorer,
     RelativeExplorer,
@@ -150,8 +151,19 @@ def rotation_case():
     return explorer, model
 
 
+def model_scaling_case():
+    from ropeviz.explorers.model_scaling import MODELS, TARGETS
+
+    explorer = ModelScalingExplorer(model="llama2_7b", target=4096, pair=3)
+    pairs = {key: explorer.layer(key).rotary_dim // 2 for key, _ in MODELS}  # from the configs
+    model = Model({"pair": (0, 127)}, {"model": tuple(pairs), "target": TARGETS},
+                  lambda s: {"pair": pairs[s["model"]] - 1})
+    return explorer, model
+
+
 CASES = {
     "rotation": rotation_case,
+    "model-scaling": model_scaling_case,
     "sinusoidal": lambda: (
         SinusoidalExplorer(dim=8, num_positions=20, position=3, offset=2, pair=1, max_offset=6),
         Model({"position": (0, 19), "offset": (0, 6), "pair": (0, 3)}, {},

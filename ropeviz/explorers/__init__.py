@@ -12,12 +12,14 @@ Each explorer is one call in a notebook; display it as a cell's last expression.
 * :class:`ScoreDistanceExplorer`: score against distance for aligned, related, random q, k; p-RoPE.
 * :class:`PhaseExplorer`: the score as a sum of per-pair phasors that interfere.
 * :class:`ScalingExplorer`: PI, NTK, dynamic NTK, YaRN and Llama 3 on every pair's wavelength.
+* :class:`ModelScalingExplorer`: a real model's config (the presets) at a target context.
 """
 
 from ._base import Control, Explorer
 from .binary import BinarySinusoidalExplorer
 from .extension import ScalingExplorer
 from .grid import GridExplorer
+from .model_scaling import ModelScalingExplorer
 from .pairing import PairingExplorer
 from .phase import PhaseExplorer
 from .relative import RelativeExplorer
@@ -30,6 +32,7 @@ __all__ = [
     "Control",
     "Explorer",
     "GridExplorer",
+    "ModelScalingExplorer",
     "PairingExplorer",
     "PhaseExplorer",
     "RelativeExplorer",

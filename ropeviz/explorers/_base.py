@@ -158,7 +158,8 @@ class Explorer:
       when only the artists registered with :meth:`_layer` changed (they are drawn over the
       cached static background: much cheaper than a full redraw), else ``False``;
     * ``_twin_data()``: the JSON-able data the static twin's script needs;
-    * ``_twin_script``: the file name of that script in ``ropeviz/explorers/js``;
+    * ``_twin_script``: the file name of that script in ``ropeviz/explorers/js`` (or a tuple of
+      names, concatenated in order: a shared library such as ``wavelengths.js`` first);
     * ``panels``: the twin's drawing panels as ``(name, short label)`` pairs; the script draws
       each into its own SVG, sized in CSS pixels (see ``js/runtime.js``);
     * ``alt_text``: one sentence describing the figure for screen readers (the caption);
@@ -173,7 +174,7 @@ class Explorer:
     title: ClassVar[str] = "Explorer"
     controls: ClassVar[tuple[Control, ...]] = ()
     panels: ClassVar[tuple[tuple[str, str], ...]] = (("main", "Explorer figure"),)
-    _twin_script: ClassVar[str] = ""
+    _twin_script: ClassVar[str | tuple[str, ...]] = ""
     figsize: ClassVar[tuple[float, float]] = (9.0, 4.2)
     dpi: ClassVar[int] = 90
 
@@ -505,7 +506,8 @@ class Explorer:
             "state": self.state,
             "data": self._twin_data(),
         }
-        script = _compact_js(_read_js("runtime.js") + "\n" + _read_js(self._twin_script))
+        names = (self._twin_script,) if isinstance(self._twin_script, str) else self._twin_script
+        script = _compact_js("\n".join(_read_js(name) for name in ("runtime.js", *names)))
         payload = json.dumps(config, separators=(",", ":"), sort_keys=True, default=_json_default)
         payload = payload.replace("</", "<\\/")
         panels = "".join(

@@ -17,16 +17,26 @@ frequencies, and the readout names the first distance where each goes negative.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from .._checks import check_base, check_head_dim, check_positive_int
-from ..plotting import OKABE_ITO
 from ..rope import inv_frequencies
 from ..scaling import cosine_sum, min_base_for_context, scaled_inv_frequencies, yarn_ramp
 from ._base import Control, Explorer, format_number
+from ._wavelengths import (
+    CLASS_NAMES,
+    CLASSES,
+    build_criterion_axes,
+    build_wavelength_axes,
+    cosine_sums,
+    first_negative,
+    lowest_per_bin,
+    pair_classes,
+    update_criterion_axes,
+    update_wavelength_axes,
+)
 
 __all__ = ["ScalingExplorer", "METHODS", "FACTORS", "cosine_sums"]
 
@@ -37,37 +47,6 @@ FACTORS: tuple[float, ...] = (2.0, 4.0, 8.0, 16.0, 32.0)
 """Extension factors s offered by the factor slider."""
 BINS = 160
 """Stretches of m < sL whose lowest B(m) the criterion panel draws."""
-CLASSES = ("kept", "between", "interpolated")
-CLASS_NAMES = {"kept": "green", "between": "orange", "interpolated": "blue"}
-"""Okabe-Ito colour of each kind of pair (the twin uses the names as CSS variables)."""
-
-
-def cosine_sums(inv_freq: Any, length: int) -> np.ndarray:
-    r""":math:`B(m) = \sum_i \cos(m\,\theta_i)` for every integer :math:`0 \le m <` ``length``.
-
-    The criterion of :func:`ropeviz.scaling.cosine_sum` for any frequencies (a scaled schedule).
-    With :math:`m = m_0 + k` (blocks of 1024 distances),
-    :math:`\cos(m\theta) = \cos(k\theta)\cos(m_0\theta) - \sin(k\theta)\sin(m_0\theta)`,
-    so the whole range costs two matrix products instead of ``length * n`` cosines.
-
-    Args:
-        inv_freq: frequencies :math:`\theta_i`, shape ``(n,)``.
-        length: number of distances.
-
-    Returns:
-        float64 array of shape ``(length,)``.
-    """
-    freqs = np.asarray(inv_freq, dtype=np.float64)
-    block = 1024
-    within = np.outer(np.arange(block, dtype=np.float64), freqs)  # (block, n): k theta
-    starts = np.outer(freqs, np.arange(0, length, block, dtype=np.float64))  # (n, blocks)
-    table = np.cos(within) @ np.cos(starts) - np.sin(within) @ np.sin(starts)  # (block, blocks)
-    return table.T.reshape(-1)[:length]
-
-
-def _first_negative(values: np.ndarray) -> int | None:
-    negative = np.flatnonzero(values < 0.0)
-    return int(negative[0]) if negative.size else None
 
 
 class ScalingExplorer(Explorer):
@@ -164,10 +143,7 @@ class ScalingExplorer(Explorer):
         r"""Per pair: ``"kept"`` (:math:`\theta' = \theta`), ``"interpolated"``
         (:math:`\theta' = \theta/s`) or ``"between"``."""
         s = self.state["factor"] if factor is None else factor
-        ratio = self.schedule(method, s)[0] / self.theta
-        return ["kept" if math.isclose(v, 1.0, rel_tol=1e-9) else
-                "interpolated" if math.isclose(v, 1.0 / s, rel_tol=1e-9) else "between"
-                for v in ratio]
+        return pair_classes(self.schedule(method, s)[0], self.theta, s)
 
     def criterion(self, method: str | None = None, factor: float | None = None
                   ) -> dict[str, Any]:
@@ -192,52 +168,25 @@ class ScalingExplorer(Explorer):
             original = self._original_sums[:length]
             edges = np.linspace(0, length, min(BINS, length) + 1).round().astype(int)
             self._schedules[key] = {
-                "first": _first_negative(scaled),
-                "original_first": _first_negative(original),
-                "lows": np.minimum.reduceat(scaled, edges[:-1]) / half,
-                "original_lows": np.minimum.reduceat(original, edges[:-1]) / half,
+                "first": first_negative(scaled),
+                "original_first": first_negative(original),
+                "lows": lowest_per_bin(scaled, edges) / half,
+                "original_lows": lowest_per_bin(original, edges) / half,
             }
         return self._schedules[key]
 
     # -- drawing -----------------------------------------------------------------------------
     def _build(self) -> None:
         fig = self.figure
-        n = self.head_dim // 2
         self.ax_waves = fig.add_axes((0.08, 0.14, 0.40, 0.70))
         self.ax_criterion = fig.add_axes((0.58, 0.14, 0.40, 0.70))
-        ax = self.ax_waves
         wave = 2 * np.pi / self.theta
-        top = wave[-1] * max(FACTORS) ** 2 * 4
-        ax.set(xlim=(-1, n), ylim=(2, top), yscale="log", xlabel="pair i",
-               ylabel="wavelength 2\u03c0/\u03b8 (tokens)")
-        ax.set_title("Wavelengths before (grey) and after scaling,\nagainst L and sL",
-                     fontsize=10.5)
-        ax.tick_params(labelsize=8)
-        ax.plot(np.arange(n), wave, "o", ms=3, color="#aaaaaa")
-        ax.axhline(self.original_length, color=OKABE_ITO["black"], lw=1)
-        self._target = self._dynamic(ax.axhline(1, color=OKABE_ITO["black"], lw=1, ls="--"))
-        self._dots = {name: self._dynamic(ax.plot([], [], "o", ms=3.5,
-                                                  color=OKABE_ITO[CLASS_NAMES[name]],
-                                                  label=name)[0]) for name in CLASSES}
-        ax.legend(loc="upper left", fontsize=8, ncol=3)
-        self._pair_line = self._dynamic(ax.axvline(0, color=OKABE_ITO["vermillion"], lw=1))
-
-        axc = self.ax_criterion
-        axc.set(ylim=(-0.35, 1.05), xlabel="distance m (tokens)",
-                ylabel="lowest \u03a3\u1d62cos(m\u03b8\u1d62) / (d/2)")
-        axc.set_title("Men et al.: a similar key beats a random one\nwhile "
-                      "\u03a3\u1d62cos(m\u03b8\u1d62) \u2265 0", fontsize=10.5)
-        axc.tick_params(labelsize=8)
-        axc.axhline(0, color="#999999", lw=0.8)
-        (self._original_curve,) = axc.plot([], [], color="#aaaaaa", lw=1.2, label="original")
-        (self._scaled_curve,) = axc.plot([], [], color=OKABE_ITO["blue"], lw=1.4,
-                                         label="scaled")
-        self._length_line = axc.axvline(self.original_length, color=OKABE_ITO["black"], lw=1)
-        axc.legend(loc="upper right", fontsize=8)
-        (self._first_dot,) = axc.plot([], [], "o", color=OKABE_ITO["vermillion"], ms=6)
-        # the method changes only these: drawn into the background (a factor change redraws)
-        self._layer(self._scaled_curve)
-        self._layer(self._first_dot)
+        waves = build_wavelength_axes(
+            self, self.ax_waves, wave, self.original_length, wave[-1] * max(FACTORS) ** 2 * 4,
+            "Wavelengths before (grey) and after scaling,\nagainst L and sL")
+        self._waves = waves
+        self._target, self._dots, self._pair_line = waves.target, waves.dots, waves.pair
+        self._criterion = build_criterion_axes(self, self.ax_criterion, self.original_length)
 
     def _apply(self, changed: set[str]) -> bool:
         full: bool | str = "factor" in changed  # the criterion's x axis is 0..sL
@@ -247,22 +196,11 @@ class ScalingExplorer(Explorer):
             length = self.target_length()
             bins = crit["lows"].size
             centres = (np.arange(bins) + 0.5) * length / bins
-            self._original_curve.set_data(centres, crit["original_lows"])
-            self._scaled_curve.set_data(centres, crit["lows"])
-            self.ax_criterion.set_xlim(0, length)
-            if crit["first"] is None:
-                self._first_dot.set_data([], [])
-            else:
-                self._first_dot.set_data([crit["first"]], [0])
+            update_criterion_axes(self._criterion, self.ax_criterion, centres, crit["lows"],
+                                  crit["original_lows"], crit["first"], (0, length))
         inv_freq = self.schedule()[0]
-        wave = 2 * np.pi / inv_freq
-        kinds = np.array(self.classes())
-        index = np.arange(inv_freq.size)
-        for name, dots in self._dots.items():
-            dots.set_data(index[kinds == name], wave[kinds == name])
-        self._target.set_ydata([self.target_length()] * 2)
-        i = self.state["pair"]
-        self._pair_line.set_xdata([i, i])
+        update_wavelength_axes(self._waves, 2 * np.pi / inv_freq, self.classes(),
+                               self.target_length(), self.state["pair"])
         return full
 
     def readout(self) -> str:
@@ -315,7 +253,7 @@ class ScalingExplorer(Explorer):
         )
 
     # -- the static twin ---------------------------------------------------------------------
-    _twin_script = "extension.js"
+    _twin_script = ("wavelengths.js", "extension.js")
 
     def _twin_data(self) -> dict[str, Any]:
         settings = {}

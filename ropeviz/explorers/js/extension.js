@@ -1,18 +1,16 @@
 // Static twin of ScalingExplorer (context extension). Every schedule (scaled_inv_frequencies),
 // YaRN's ramp (yarn_ramp), the kind of every pair and Men et al.'s cosine sums (lowest value per
 // stretch of distances, first negative distance) are computed in Python and shipped; this
-// script only draws them and writes the readout.
+// script writes the readout and draws them with the panels of wavelengths.js.
 function draw(ctx) {
-  const s = ctx.state, D = ctx.data, el = ropeviz.el, c = ropeviz.c, C = D.colors;
-  const n = D.headDim / 2, L = D.length, kinds = ["kept", "between", "interpolated"];
+  const s = ctx.state, D = ctx.data, c = ropeviz.c, C = D.colors;
+  const L = D.length, kinds = ropeviz.waves.KINDS;
   const factor = ropeviz.fmtg(s.factor, 6), S = D.settings[s.method + ":" + factor];
   const target = Math.round(s.factor * L), i = s.pair;
-  if (!ctx.cache.waves) drawFrames();
+  if (!ctx.cache.waves) drawFrame();
   const key = s.method + ":" + factor;
   if (ctx.cache.key !== key) drawSetting();
-  const Wv = ctx.cache.waves;
-  ropeviz.clear(Wv.g);
-  el(Wv.g, "line", { x1: Wv.x(i), x2: Wv.x(i), y1: Wv.box.y, y2: Wv.box.y + Wv.box.h, stroke: c(C.pair), "stroke-width": 1.5, class: "pair-marker" });
+  ropeviz.waves.marker(ctx.cache.waves, i, c(C.pair));
 
   const counts = [0, 0, 0];
   S.classes.forEach((k) => { counts[k] += 1; });
@@ -38,43 +36,28 @@ function draw(ctx) {
   ].join("\n");
   return { counts: counts, first: S.first, wavelength: after, readout: readout };
 
-  function drawFrames() {
-    const P = ctx.panel("wavelengths", { aspect: 0.8, min: 300, max: 420 });
-    const A = ropeviz.axes(P, {
+  function drawFrame() {
+    ctx.cache.waves = ropeviz.waves.frame(ctx, {
       title: "Wavelengths before (grey) and after scaling, against L (solid) and sL (dashed)",
       legend: kinds.map((k) => [k, c(C[k]), "dot"]).concat([["before", c(C.original), "dot"]]),
-      xlim: [-1, n], ylim: [2, D.top], ylog: true, xlabel: "pair i", ylabel: "wavelength 2\u03c0/\u03b8 (tokens)",
+      reference: D.theta.map((t) => 2 * Math.PI / t), top: D.top, length: L, colors: C,
     });
-    el(P.svg, "line", { x1: A.box.x, x2: A.box.x + A.box.w, y1: A.y(L), y2: A.y(L), stroke: c(C.length), "stroke-width": 1.2, class: "length-line" });
-    for (let k = 0; k < n; k++) el(P.svg, "circle", { cx: A.x(k), cy: A.y(2 * Math.PI / D.theta[k]), r: 2.4, fill: c(C.original) });
-    const Q = ctx.panel("criterion", { aspect: 0.8, min: 300, max: 420 });
-    ctx.cache.waves = Object.assign(A, { setting: el(P.svg, "g", { class: "setting" }), g: el(P.svg, "g", { class: "dynamic" }) });
-    ctx.cache.criterion = { P: Q };
   }
 
   function drawSetting() {
-    const Wv = ctx.cache.waves;
-    ropeviz.clear(Wv.setting);
-    el(Wv.setting, "line", { x1: Wv.box.x, x2: Wv.box.x + Wv.box.w, y1: Wv.y(target), y2: Wv.y(target), stroke: c(C.length), "stroke-width": 1.2, "stroke-dasharray": "6 4", class: "target-line" });
-    for (let k = 0; k < n; k++) {
-      el(Wv.setting, "circle", { cx: Wv.x(k), cy: Wv.y(2 * Math.PI / S.invFreq[k]), r: 3.2, fill: c(C[kinds[S.classes[k]]]), class: "pair " + kinds[S.classes[k]] });
-    }
-    // The criterion panel depends on sL (its x axis): redrawn whole.
-    const Q = ctx.cache.criterion.P;
-    ropeviz.clear(Q.svg);
-    const B = ropeviz.axes(Q, {
-      title: "Men et al.: a similar key beats a random one while \u03a3\u1d62cos(m\u03b8\u1d62) \u2265 0",
-      legend: [["original", c(C.original), "line"], ["scaled", c(C.scaled), "line"], ["L", c(C.length), "line"]],
-      xlim: [0, target], ylim: [-0.35, 1.05], xlabel: "distance m (tokens)", ylabel: "lowest \u03a3\u1d62cos(m\u03b8\u1d62) / (d/2)",
+    ropeviz.waves.setting(ctx.cache.waves, {
+      target: target, wavelengths: S.invFreq.map((f) => 2 * Math.PI / f), classes: S.classes, colors: C,
     });
-    el(Q.svg, "line", { x1: B.x(0), x2: B.x(target), y1: B.y(0), y2: B.y(0), class: "rv-zero" });
-    el(Q.svg, "line", { x1: B.x(L), x2: B.x(L), y1: B.box.y, y2: B.box.y + B.box.h, stroke: c(C.length), "stroke-width": 1.2 });
+    // The criterion panel depends on sL (its x axis): redrawn whole.
     const xs = [];
     const bins = S.lows.length;
     for (let k = 0; k < bins; k++) xs.push(((k + 0.5) * target) / bins);
-    ropeviz.path(Q.svg, xs, D.originals[factor].lows, B, { stroke: c(C.original), "stroke-width": 1.4, class: "original-lows" });
-    ropeviz.path(Q.svg, xs, S.lows, B, { stroke: c(C.scaled), "stroke-width": 1.6, class: "scaled-lows" });
-    if (S.first !== null) el(Q.svg, "circle", { cx: B.x(S.first), cy: B.y(0), r: 5, fill: c(C.first), class: "first-negative" });
+    ropeviz.waves.criterion(ctx, {
+      title: "Men et al.: a similar key beats a random one while \u03a3\u1d62cos(m\u03b8\u1d62) \u2265 0",
+      legend: [["original", c(C.original), "line"], ["scaled", c(C.scaled), "line"], ["L", c(C.length), "line"]],
+      xs: xs, lows: S.lows, originalLows: D.originals[factor].lows, first: S.first,
+      xlim: [0, target], xlog: false, length: L, colors: C,
+    });
     ctx.cache.key = key;
   }
 }
