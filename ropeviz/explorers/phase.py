@@ -7,9 +7,11 @@ turns them by :math:`m\theta_i` and :math:`n\theta_i`, so the score is
    \qquad h_i = q^{(i)}\,\overline{k^{(i)}},\quad r = m - n,
 
 a sum of one phasor per pair. Where the phasors point the same way they add up
-(constructive interference: a large score, a sharp attention peak); where they are spread
-around the circle they cancel (destructive). Only the query and the key are rotated, so this
-interference happens in the score :math:`q\cdot k`, nowhere else in the layer.
+(constructive interference: the largest possible score and, usually, a taller attention peak);
+where they are spread around the circle they cancel (destructive). Only the query and the key
+are rotated, so the score :math:`q\cdot k` is where the pairs of one head interfere; the
+oscillations that attention then makes can still add or cancel later, across heads in the output
+projection and across keys in the feed-forward input.
 
 Following chapter 8, the explorer uses :math:`|h_i| = ` ``magnitude`` for every pair and phases
 :math:`\varphi_i = \arg h_i = -r_0\theta_i + \delta u_i` with fixed random
