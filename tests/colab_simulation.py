@@ -83,7 +83,9 @@ def build(base: Path, python: str, with_torch: bool) -> dict:
     constraints.write_text("".join(f"{name}=={version}\n" for name, version in
                                    colab_pins().items() if not UNPINNED.match(name)))
     wanted = list(BOOK_PACKAGES) + (list(TORCH_PACKAGES) + [TORCH] if with_torch else [])
-    result = subprocess.run([str(py), "-m", "pip", "install", "--quiet",
+    # --no-compile: no .pyc files written at install (Python compiles what it imports anyway);
+    # that saves the CPU time of compiling the thousands of modules transformers and torch ship
+    result = subprocess.run([str(py), "-m", "pip", "install", "--quiet", "--no-compile",
                              "--disable-pip-version-check", "-c", str(constraints), *wanted],
                             capture_output=True, text=True)
     assert result.returncode == 0, f"installing Colab's pins failed:\n{result.stderr[-3000:]}"
