@@ -35,24 +35,30 @@ Common mistakes the chapter demonstrates, and how this API shows each one:
 * **Raising ``max_position_embeddings`` by hand.** The number is only a label: every
   frequency stays the same (``rope_from_config({**cfg, "max_position_embeddings": 4 * n})``
   has the same ``inv_freq``), so positions past the trained length meet angles the model never
-  saw.
+  saw. (Exceptions: dynamic NTK, a LongRoPE factor left to be inferred, and YaRN in
+  ``transformers`` 4.51 to 4.55, which replaced ``factor`` by ``max_position_embeddings /
+  original_max_position_embeddings``; ``rope_from_config`` follows the current behaviour.)
 * **A dropped scaling block.** Loading a long-context checkpoint without its ``rope_scaling``
   (an old library, a converter that ignores it) gives the unscaled frequencies of
-  :meth:`RopeLayer.unscaled`; they agree with the trained ones only on the fast pairs, and the
-  output turns to noise past the original length.
+  :meth:`RopeLayer.unscaled`; they agree with the trained ones only on the fast pairs, so the
+  damage grows with distance: past the original length for a model that runs unscaled up to it
+  (Qwen2.5 with YaRN added), at every length for models trained with their scaling (Llama 3.1,
+  Phi-3.5).
 * **Static YaRN also changes short prompts.** ``transformers`` and vLLM apply YaRN's
   frequencies and attention factor at every length, so a 100-token prompt is rotated
   differently from the unscaled model (compare :meth:`RopeLayer.cos_sin` of a layer and of its
   :meth:`~RopeLayer.unscaled` twin): enable it only when long inputs need it.
 * **An ignored attention factor.** YaRN and LongRoPE multiply cos and sin by
-  ``attention_factor`` (logits by its square); an implementation that rotates with the right
-  frequencies but drops it (``cos_sin(..., attention_factor=False)``) has softer attention.
+  ``attention_factor`` (the rotated dimensions' share of every logit by its square); an
+  implementation that rotates with the right frequencies but drops it
+  (``cos_sin(..., attention_factor=False)``) has softer attention.
 * **YaRN's mscale applied twice.** DeepSeek-V3's ``mscale == mscale_all_dim == 1`` makes the
   factor on cos and sin 1, while its attention multiplies the softmax scale by
   ``yarn_mscale(40, 1) ** 2`` (:attr:`RopeLayer.softmax_scale_factor`). Using the plain YaRN
   factor :math:`0.1\ln 40 + 1` on cos and sin *and* that softmax correction counts the
-  temperature twice; :attr:`RopeLayer.logit_scale` is the product that should multiply the
-  logits.
+  temperature twice on the rotated dimensions; :attr:`RopeLayer.logit_scale` is the factor that
+  should multiply their share of the logits (the 128 dimensions that never rotate get
+  ``softmax_scale_factor`` alone).
 
 A note on pairing. Hugging Face checkpoints of Llama, Mistral, Qwen, Gemma, Phi-3, GPT-NeoX and
 Qwen2-VL rotate the pairs :math:`(i, i + d/2)` (``"half"``, ``rotate_half``), even where the
@@ -186,7 +192,8 @@ class RopeLayer:
             at the configured length (LongRoPE: the short set; dynamic NTK: the unscaled ones,
             see :meth:`inv_freq_at`). Read-only.
         attention_factor: multiplies cos and sin (``transformers``' ``attention_scaling``);
-            logits scale by its square. 1 unless YaRN or LongRoPE.
+            the rotated dimensions' share of the logits scales by its square (all of the
+            logits when every dimension rotates). 1 unless YaRN or LongRoPE.
         softmax_scale_factor: DeepSeek's extra factor on the softmax scale
             :math:`1/\sqrt{d}`, ``yarn_mscale(factor, mscale_all_dim) ** 2`` when the config
             sets ``mscale_all_dim``, else 1. Applied by the attention module, not the RoPE.
@@ -272,12 +279,23 @@ class RopeLayer:
 
     @property
     def logit_scale(self) -> float:
-        """The factor on attention logits: ``attention_factor**2 * softmax_scale_factor``."""
+        """The factor on the rotated dimensions' share of the logits.
+
+        ``attention_factor**2 * softmax_scale_factor``. Dimensions that do not rotate (a partial
+        rotary head's static part, DeepSeek's 128 "nope" dimensions) get ``softmax_scale_factor``
+        alone, so this is the factor on the whole logit only when ``rotary_dim == head_dim``.
+        """
         return self.attention_factor**2 * self.softmax_scale_factor
 
     @property
     def trained_length(self) -> int | None:
-        """The pre-training length: ``original_max_position_embeddings``, else the configured."""
+        """The length the config says the schedule was made for.
+
+        ``original_max_position_embeddings`` when the scaling names one (YaRN, Llama 3,
+        LongRoPE: the length before the extension), else ``max_position_embeddings``. Linear
+        scaling names none, so there it is the length *after* the extension: 131 072 for Gemma
+        3's global layers, which the Gemma 3 report says were pre-trained at 32K tokens.
+        """
         return self.original_max_position_embeddings or self.max_position_embeddings
 
     def inv_freq_at(self, seq_len: int) -> np.ndarray:
