@@ -262,7 +262,10 @@ ASPECT_JS = """() => {
   const found = [];
   for (const img of document.querySelectorAll(".bd-article img")) {
     if (!img.naturalWidth || !img.clientHeight) continue;
-    const own = img.naturalWidth / img.naturalHeight, shown = img.clientWidth / img.clientHeight;
+    const style = getComputedStyle(img);  // dark mode mats figures with padding: measure inside it
+    const width = img.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const height = img.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    const own = img.naturalWidth / img.naturalHeight, shown = width / height;
     if (Math.abs(shown / own - 1) > 0.03)
       found.push(img.alt.slice(0, 50) + ": shown " + img.clientWidth + "x" + img.clientHeight
                  + ", image " + img.naturalWidth + "x" + img.naturalHeight);
