@@ -52,6 +52,15 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in _FALSE_STRINGS
 
 
+def twin_config(explorer) -> dict:
+    """The JSON configuration an explorer's static twin carries in its page (state, controls,
+    precomputed data), read back out of ``explorer.static_html()`` as the browser reads it."""
+    html = explorer.static_html()
+    payload = re.search(r'<script type="application/json" class="ropeviz-config">(.*?)</script>',
+                        html).group(1)
+    return json.loads(payload.replace("<\\/", "</"))
+
+
 def require(module_name: str) -> ModuleType:
     """Import ``module_name``; skip the test if it is missing, but fail instead when in CI.
 

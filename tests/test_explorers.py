@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import numpy as np
@@ -11,6 +10,8 @@ import pytest
 import ropeviz as rv
 from ropeviz.explorers import RelativeExplorer, RotationExplorer
 from ropeviz.explorers.rotation import clock_centres
+
+from conftest import twin_config
 
 TWO_PI = 2 * np.pi
 
@@ -195,9 +196,7 @@ def test_static_twin_is_deterministic(make):
 def test_twin_config_carries_the_state():
     explorer = RotationExplorer(head_dim=32, position=321, pair=4)
     html = explorer.static_html()
-    payload = re.search(r'<script type="application/json" class="ropeviz-config">(.*?)</script>',
-                        html).group(1)
-    config = json.loads(payload)
+    config = twin_config(explorer)
     assert config["state"] == {"position": 321, "pair": 4, "base": 10_000.0, "head_dim": 32}
     assert [c["name"] for c in config["controls"]] == ["position", "pair", "base", "head_dim"]
     assert 'name="pair" min="0" max="15" value="4"' in html

@@ -8,7 +8,6 @@ the static twin's data must give back the same schedule at every target.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -20,12 +19,7 @@ from ropeviz.configs import preset, rope_from_config
 from ropeviz.explorers import ModelScalingExplorer
 from ropeviz.explorers.model_scaling import MAX_DISTANCE, MODELS, TARGETS
 
-
-def twin_config(explorer) -> dict:
-    html = explorer.static_html()
-    payload = re.search(r'<script type="application/json" class="ropeviz-config">(.*?)</script>',
-                        html).group(1)
-    return json.loads(payload.replace("<\\/", "</"))
+from conftest import twin_config
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ against Python written here from the formulas, not from the explorers' own helpe
 
 from __future__ import annotations
 
-import json
 import math
 import re
 
@@ -22,12 +21,7 @@ from ropeviz.explorers import (
 )
 from ropeviz.explorers.extension import FACTORS, METHODS, cosine_sums
 
-
-def twin_config(explorer) -> dict:
-    html = explorer.static_html()
-    payload = re.search(r'<script type="application/json" class="ropeviz-config">(.*?)</script>',
-                        html).group(1)
-    return json.loads(payload.replace("<\\/", "</"))
+from conftest import twin_config
 
 
 # -- PairingExplorer (chapter 6) ----------------------------------------------------------------
