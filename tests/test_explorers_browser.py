@@ -2,9 +2,9 @@
 
 Each twin is loaded into a plain page (no kernel, no network) at 1280 and 390 CSS px, in the
 light theme and in the dark one (``data-theme="dark"`` on ``<html>``, as the book's
-pydata/sphinx-book theme sets it). The tests move every slider by keyboard, by ``fill`` and
-through its number box and compare the twin's readout with the Python explorer moved the same
-way; measure rendered text sizes (at least 12 CSS px), the readout's contrast (at least 4.5:1)
+pydata/sphinx-book theme sets it). The tests move every slider by keyboard, by ``fill``,
+through its number box and with the mouse (a click and a drag on the track) and compare the
+twin's readout with the Python explorer moved the same way; measure rendered text sizes (at least 12 CSS px), the readout's contrast (at least 4.5:1)
 and that no text leaves its panel at any slider's ends; check the accessible names and values;
 run the play buttons, also with reduced motion; and save screenshots to ``_screens/``.
 """
@@ -136,7 +136,7 @@ def check_same(twin: Twin, python: Explorer, where: str) -> None:
         assert text == control.text(python.state[control.name]), f"{where}: {control.name}"
 
 
-# -- the numbers: every slider, by keyboard, by fill and by number box -------------------------
+# -- the numbers: every slider, by keyboard, fill, number box and pointer -------------------------
 @pytest.mark.parametrize("kind", EXPLORERS)
 def test_every_slider_moves_the_twin_as_it_moves_python(browser, pages, kind):
     python = EXPLORERS[kind]()
@@ -176,6 +176,23 @@ def test_every_slider_moves_the_twin_as_it_moves_python(browser, pages, kind):
             move(middle, "fill back")
         else:
             assert number.count() == 0
+        # and by pointer: a click near the left end of the track, then a drag to near its right
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        y = box["y"] + box["height"] / 2
+        twin.page.mouse.click(box["x"] + 0.1 * box["width"], y)
+        clicked = int(slider.input_value())
+        if high - low >= 2:
+            assert clicked < middle, f"{kind}.{name}: a click at 10% of the track gave {clicked}"
+        move(clicked, "pointer click")
+        twin.page.mouse.move(box["x"] + 0.1 * box["width"], y)
+        twin.page.mouse.down()
+        twin.page.mouse.move(box["x"] + 0.9 * box["width"], y, steps=8)
+        twin.page.mouse.up()
+        dragged = int(slider.input_value())
+        if high - low >= 2:
+            assert dragged > middle, f"{kind}.{name}: a drag to 90% of the track gave {dragged}"
+        move(dragged, "pointer drag")
     twin.close()
 
 
