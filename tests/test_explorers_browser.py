@@ -4,9 +4,10 @@ Each twin is loaded into a plain page (no kernel, no network) at 1280 and 390 CS
 light theme and in the dark one (``data-theme="dark"`` on ``<html>``, as the book's
 pydata/sphinx-book theme sets it). The tests move every slider by keyboard, by ``fill``,
 through its number box and with the mouse (a click and a drag on the track) and compare the
-twin's readout with the Python explorer moved the same way; measure rendered text sizes (at least 12 CSS px), the readout's contrast (at least 4.5:1)
-and that no text leaves its panel at any slider's ends; check the accessible names and values;
-run the play buttons, also with reduced motion; and save screenshots to ``_screens/``.
+twin's readout with the Python explorer moved the same way; measure rendered text sizes (at
+least 12 CSS px), the readout's contrast (at least 4.5:1) and that no text leaves its panel at
+any slider's ends; check the accessible names and values; run the play buttons, also with
+reduced motion; and save screenshots to ``_screens/``.
 """
 
 from __future__ import annotations
